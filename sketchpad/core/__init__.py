@@ -1,0 +1,1 @@
+"""Qt-free application logic: project state, jobs, settings."""

@@ -1,0 +1,83 @@
+"""A sound the app holds: its samples plus everything the views and player need.
+
+All of it is prepared on a worker thread (``load_clip``), so the UI thread
+only swaps references when a clip arrives.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from sketchpad.audio.analysis import PeakPyramid, Spectrogram, display_spectrogram
+from sketchpad.audio.io import load_audio
+from sketchpad.core.jobs import JobContext
+
+PLAYBACK_CHANNELS = 2
+
+
+@dataclass(frozen=True)
+class Clip:
+    """``samples``: float32 (frames, channels) at ``sample_rate`` Hz."""
+
+    name: str
+    samples: np.ndarray
+    sample_rate: int
+    pyramid: PeakPyramid
+    spectrogram: Spectrogram
+    playback: np.ndarray  # float32 (frames, 2), C-contiguous: handed to the player as is
+    source_path: Path | None = None
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    @property
+    def frames(self) -> int:
+        return self.samples.shape[0]
+
+    @property
+    def duration_seconds(self) -> float:
+        return self.frames / self.sample_rate
+
+
+def playback_buffer(samples: np.ndarray) -> np.ndarray:
+    """The stereo, contiguous float32 copy the audio callback reads from."""
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    if samples.shape[1] == 1:
+        samples = np.repeat(samples, PLAYBACK_CHANNELS, axis=1)
+    buffer = np.array(samples[:, :PLAYBACK_CHANNELS], dtype=np.float32, order="C")
+    buffer.flags.writeable = False  # the player adopts read-only buffers without copying
+    return buffer
+
+
+def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,
+              notes=(), ctx: JobContext | None = None, progress_span=(0.0, 1.0)) -> Clip:
+    """Analyse ``samples`` for display and playback. Runs on a worker thread."""
+    lo, hi = progress_span
+
+    def report(fraction: float) -> None:
+        if ctx is not None:
+            ctx.progress(lo + (hi - lo) * fraction, "analysing")
+
+    samples = np.ascontiguousarray(samples, dtype=np.float32)
+    if samples.ndim == 1:
+        samples = samples[:, None]
+    pyramid = PeakPyramid.build(samples)
+    report(0.2)
+    spectrogram = display_spectrogram(samples, sample_rate,
+                                      progress=lambda f: report(0.2 + 0.7 * f))
+    playback = playback_buffer(samples)
+    report(1.0)
+    return Clip(name=name, samples=samples, sample_rate=sample_rate, pyramid=pyramid,
+                spectrogram=spectrogram, playback=playback, source_path=source_path,
+                notes=tuple(notes))
+
+
+def load_clip(path, ctx: JobContext | None = None) -> Clip:
+    """Decode ``path`` and analyse it: the whole background job behind a file drop."""
+    path = Path(path)
+    progress = (lambda f: ctx.progress(0.5 * f, "decoding")) if ctx is not None else None
+    audio = load_audio(path, progress=progress)
+    return make_clip(path.stem, audio.samples, audio.sample_rate, source_path=path,
+                     notes=audio.notes, ctx=ctx, progress_span=(0.5, 1.0))

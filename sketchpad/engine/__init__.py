@@ -1,0 +1,1 @@
+"""Qt-free model runtime: loading weights, encoding, decoding, generation."""

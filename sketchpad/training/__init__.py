@@ -1,0 +1,1 @@
+"""Qt-free dataset building, training loops and evaluation."""

@@ -1,0 +1,375 @@
+"""The main window: drop or open a file, see and hear it, export it.
+
+The window owns the project state, the worker pool and the playback engine.
+File decoding and analysis run as jobs on the pool; results arrive on the UI
+thread and are put into the project, which the views follow.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings, Qt, QTimer, Slot
+from PySide6.QtGui import QAction, QActionGroup, QKeySequence
+from PySide6.QtWidgets import (
+    QFileDialog,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QProgressBar,
+    QPushButton,
+    QSplitter,
+    QStackedWidget,
+    QToolBar,
+    QWidget,
+)
+
+from sketchpad import PROJECT_NAME, __version__
+from sketchpad.audio.export import EXPORT_FORMATS, EXPORT_RATES, WavMetadata, write_wav
+from sketchpad.audio.io import SUPPORTED_EXTENSIONS
+from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.core.clip import Clip, load_clip
+from sketchpad.core.paths import user_data_dir
+from sketchpad.core.project import Project
+from sketchpad.ui.spectrogram_view import SpectrogramView
+from sketchpad.ui.waveform_view import WaveformView
+from sketchpad.ui.workers import WorkerPool
+
+PLAYHEAD_FPS = 30
+FORMAT_LABELS = {"pcm16": "16-bit PCM", "pcm24": "24-bit PCM", "float32": "32-bit float"}
+
+
+def format_time(seconds: float) -> str:
+    minutes, rest = divmod(max(0.0, seconds), 60.0)
+    return f"{int(minutes)}:{rest:06.3f}"
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, *, engine: PlaybackEngine | None = None, settings: QSettings | None = None):
+        super().__init__()
+        self.setWindowTitle(PROJECT_NAME)
+        self.setAcceptDrops(True)
+        self.settings = settings or QSettings(str(user_data_dir() / "settings.ini"),
+                                              QSettings.Format.IniFormat)
+        self.project = Project()
+        self.pool = WorkerPool(parent=self)
+        self.engine = engine or PlaybackEngine()
+        self._load_job = None
+
+        self._build_views()
+        self._build_actions()
+        self._build_status_bar()
+        self.project.clip_changed.connect(self._show_clip)
+        self.pool.error.connect(self.show_error)
+
+        self._playhead_timer = QTimer(self)
+        self._playhead_timer.setInterval(1000 // PLAYHEAD_FPS)
+        self._playhead_timer.timeout.connect(self._update_playhead)
+        self._playhead_timer.start()
+        self._device_timer = QTimer(self)
+        self._device_timer.setInterval(1000)
+        self._device_timer.timeout.connect(self._poll_audio_device)
+        self._device_timer.start()
+
+        self.resize(1280, 800)
+        self._restore_layout()
+        self._probe_compute_device()
+
+    # -- construction ------------------------------------------------------------
+    def _build_views(self) -> None:
+        self.waveform = WaveformView()
+        self.spectrogram = SpectrogramView()
+        self.spectrogram.setXLink(self.waveform)
+        self.waveform.seek_requested.connect(self.seek)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("viewSplitter")
+        self.splitter.addWidget(self.waveform)
+        self.splitter.addWidget(self.spectrogram)
+        self.splitter.setSizes([400, 300])
+        hint = QLabel("Drop an audio file here, or press Ctrl+O\n"
+                      "WAV, FLAC, OGG, Opus, MP3, AIFF")
+        hint.setObjectName("dropHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._stack = QStackedWidget()
+        self._stack.addWidget(hint)
+        self._stack.addWidget(self.splitter)
+        self.setCentralWidget(self._stack)
+
+    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
+        keys = f" ({action.shortcut().toString()})" if shortcut is not None else ""
+        action.setToolTip(f"{tip or text.replace('&', '').rstrip('.…')}{keys}")
+        action.triggered.connect(slot)
+        self.addAction(action)
+        return action
+
+    def _build_actions(self) -> None:
+        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
+                                        "Open an audio file")
+        self.export_action = self._action("&Export WAV…", self.export_dialog, "Ctrl+E",
+                                          "Export the current sound as WAV")
+        self.export_action.setEnabled(False)
+        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.play_action = self._action("&Play / Stop", self.toggle_playback, Qt.Key.Key_Space,
+                                        "Play or stop")
+        self.loop_action = self._action("&Loop", self._on_loop_toggled, Qt.Key.Key_L,
+                                        "Loop playback")
+        self.loop_action.setCheckable(True)
+        about_action = self._action("&About Sketchpad", self.show_about)
+
+        menu = self.menuBar()
+        file_menu = menu.addMenu("&File")
+        file_menu.addAction(self.open_action)
+        file_menu.addAction(self.export_action)
+        file_menu.addMenu(self._export_format_menu())
+        file_menu.addSeparator()
+        file_menu.addAction(quit_action)
+        play_menu = menu.addMenu("&Playback")
+        play_menu.addAction(self.play_action)
+        play_menu.addAction(self.loop_action)
+        help_menu = menu.addMenu("&Help")
+        help_menu.addAction(about_action)
+
+        toolbar = QToolBar("Transport")
+        toolbar.setObjectName("transportToolbar")
+        toolbar.setMovable(False)
+        for action in (self.open_action, self.play_action, self.loop_action, self.export_action):
+            toolbar.addAction(action)
+        toolbar.addSeparator()
+        self.time_label = QLabel(format_time(0) + " / " + format_time(0))
+        self.time_label.setObjectName("timeLabel")
+        toolbar.addWidget(self.time_label)
+        self.addToolBar(toolbar)
+
+    def _export_format_menu(self):
+        from PySide6.QtWidgets import QMenu
+
+        menu = QMenu("Export &Format", self)
+        current_depth = self.settings.value("export/bit_depth", "pcm24")
+        current_rate = int(self.settings.value("export/rate", 44100))
+        depth_group, rate_group = QActionGroup(self), QActionGroup(self)
+        for depth in EXPORT_FORMATS:
+            action = menu.addAction(FORMAT_LABELS[depth])
+            action.setCheckable(True)
+            action.setChecked(depth == current_depth)
+            action.triggered.connect(lambda _=False, d=depth: self.settings.setValue("export/bit_depth", d))
+            depth_group.addAction(action)
+        menu.addSeparator()
+        for rate in EXPORT_RATES:
+            action = menu.addAction(f"{rate / 1000:g} kHz")
+            action.setCheckable(True)
+            action.setChecked(rate == current_rate)
+            action.triggered.connect(lambda _=False, r=rate: self.settings.setValue("export/rate", r))
+            rate_group.addAction(action)
+        return menu
+
+    def _build_status_bar(self) -> None:
+        bar = self.statusBar()
+        self.progress = QProgressBar()
+        self.progress.setRange(0, 1000)
+        self.progress.setFixedWidth(220)
+        self.progress.setVisible(False)
+        self.cancel_button = QPushButton("Cancel")
+        self.cancel_button.setToolTip("Cancel the running job (Esc)")
+        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
+        self.cancel_button.clicked.connect(self.cancel_load)
+        self.cancel_button.setVisible(False)
+        self.model_label = QLabel("Model: none installed")
+        self.device_label = QLabel("Compute: detecting…")
+        self.audio_label = QLabel("Audio: idle")
+        for widget in (self.progress, self.cancel_button, self.model_label,
+                       self.device_label, self.audio_label):
+            bar.addPermanentWidget(widget)
+
+    # -- files ---------------------------------------------------------------------
+    def open_dialog(self) -> None:
+        patterns = " ".join(f"*{ext}" for ext in SUPPORTED_EXTENSIONS)
+        path, _ = QFileDialog.getOpenFileName(self, "Open audio", str(Path.home()),
+                                              f"Audio ({patterns});;All files (*)")
+        if path:
+            self.open_file(path)
+
+    def open_file(self, path) -> None:
+        """Decode and analyse ``path`` in the background, then show it."""
+        self.cancel_load()
+        name = Path(path).name
+        self.progress.setValue(0)
+        self.progress.setFormat(f"Loading {name}… %p%")
+        self.progress.setVisible(True)
+        self.cancel_button.setVisible(True)
+        self.statusBar().showMessage(f"Loading {name}…")
+        self._load_job = self.pool.submit(
+            "load", lambda ctx: load_clip(path, ctx), lane="io",
+            on_result=self._on_loaded, on_error=self._on_load_failed,
+            on_progress=lambda f, _t: self.progress.setValue(int(f * 1000)),
+            on_cancelled=self._on_load_cancelled)
+
+    @property
+    def is_loading(self) -> bool:
+        return self._load_job is not None
+
+    @Slot()
+    def cancel_load(self) -> None:
+        if self._load_job is not None:
+            self.pool.cancel(self._load_job)
+
+    def _end_load(self) -> None:
+        self._load_job = None
+        self.progress.setVisible(False)
+        self.cancel_button.setVisible(False)
+
+    def _on_loaded(self, clip: Clip) -> None:
+        self._end_load()
+        self.engine.stop()
+        self.project.set_clip(clip)
+        notes = f" ({'; '.join(clip.notes)})" if clip.notes else ""
+        self.statusBar().showMessage(
+            f"Loaded {clip.name}: {format_time(clip.duration_seconds)}, "
+            f"{clip.samples.shape[1]} ch{notes}", 8000)
+
+    def _on_load_failed(self, message: str) -> None:
+        self._end_load()
+        self.show_error(message)
+
+    def _on_load_cancelled(self) -> None:
+        self._end_load()
+        self.statusBar().showMessage("Loading cancelled.", 4000)
+
+    def _show_clip(self, clip: Clip | None) -> None:
+        self.waveform.set_clip(clip)
+        self.spectrogram.set_clip(clip)
+        self._stack.setCurrentIndex(1 if clip is not None else 0)
+        self.export_action.setEnabled(clip is not None)
+        self.setWindowTitle(f"{clip.name} — {PROJECT_NAME}" if clip else PROJECT_NAME)
+        self._update_playhead()
+
+    # -- export --------------------------------------------------------------------
+    def export_dialog(self) -> None:
+        clip = self.project.clip
+        if clip is None:
+            return
+        folder = self.settings.value("export/folder", str(Path.home()))
+        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", str(Path(folder) / f"{clip.name}.wav"),
+                                              "WAV audio (*.wav)")
+        if path:
+            self.export_to(path)
+
+    def export_to(self, path) -> None:
+        """Write the current clip as WAV in the background with the chosen format."""
+        clip = self.project.clip
+        if clip is None:
+            self.show_error("Nothing to export: load or generate a sound first.")
+            return
+        path = Path(path)
+        if path.suffix.lower() != ".wav":
+            path = path.with_name(path.name + ".wav")
+        self.settings.setValue("export/folder", str(path.parent))
+        depth = str(self.settings.value("export/bit_depth", "pcm24"))
+        rate = int(self.settings.value("export/rate", 44100))
+        metadata = WavMetadata(prompt=None, seed=None, model=None, root_note=None, title=clip.name)
+        self.pool.submit(
+            "export", lambda ctx: write_wav(path, clip.samples, clip.sample_rate,
+                                            bit_depth=depth, out_rate=rate, metadata=metadata),
+            lane="io", supersede=False,
+            on_result=lambda out: self.statusBar().showMessage(f"Exported {out}", 8000),
+            on_error=self.show_error)
+
+    # -- playback ------------------------------------------------------------------
+    @Slot()
+    def toggle_playback(self) -> None:
+        clip = self.project.clip
+        if clip is None:
+            return
+        if self.engine.is_playing:
+            self.engine.stop()
+            return
+        start = int(self.waveform.playhead.value() * clip.sample_rate)
+        if start >= clip.frames - 1:
+            start = 0
+        if not self.engine.play(clip.playback, start_frame=start, loop=self.loop_action.isChecked()):
+            self.show_error(self.engine.status_text)
+        self._poll_audio_device()
+
+    @Slot(float)
+    def seek(self, seconds: float) -> None:
+        clip = self.project.clip
+        if clip is None:
+            return
+        if self.engine.is_playing:
+            self.engine.seek(int(seconds * clip.sample_rate))
+        self._set_playhead(seconds)
+
+    def _on_loop_toggled(self) -> None:
+        self.engine.set_loop(self.loop_action.isChecked())
+
+    def _set_playhead(self, seconds: float) -> None:
+        self.waveform.set_playhead(seconds)
+        self.spectrogram.set_playhead(seconds)
+        clip = self.project.clip
+        total = clip.duration_seconds if clip else 0.0
+        self.time_label.setText(f"{format_time(seconds)} / {format_time(total)}")
+
+    def _update_playhead(self) -> None:
+        if self.engine.is_playing:
+            self._set_playhead(self.engine.position_seconds)
+        elif self.project.clip is not None:
+            self._set_playhead(self.waveform.playhead.value())
+
+    def _poll_audio_device(self) -> None:
+        self.engine.poll()
+        self.audio_label.setText(f"Audio: {self.engine.status_text}")
+
+    # -- status --------------------------------------------------------------------
+    @Slot(str)
+    def show_error(self, message: str) -> None:
+        self.statusBar().showMessage(f"⚠ {message}", 12000)
+
+    def _probe_compute_device(self) -> None:
+        from sketchpad.engine.device import describe_compute_device
+
+        self.pool.submit("device-probe", lambda ctx: describe_compute_device(), lane="model",
+                         on_result=lambda text: self.device_label.setText(f"Compute: {text}"),
+                         on_error=lambda msg: self.device_label.setText("Compute: CPU"))
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {PROJECT_NAME}",
+                          f"<b>{PROJECT_NAME}</b> {__version__}<br>"
+                          "A local music sketchpad: generate, blend and shape sounds "
+                          "with small neural models, offline.")
+
+    # -- drag and drop ---------------------------------------------------------------
+    def dragEnterEvent(self, event) -> None:
+        if any(url.isLocalFile() for url in event.mimeData().urls()):
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:
+        paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
+        if not paths:
+            return
+        event.acceptProposedAction()
+        self.open_file(paths[0])
+        if len(paths) > 1:
+            self.statusBar().showMessage(f"Opening {Path(paths[0]).name}; "
+                                         f"{len(paths) - 1} more file(s) ignored for now.", 6000)
+
+    # -- layout persistence and shutdown -----------------------------------------------
+    def _restore_layout(self) -> None:
+        geometry = self.settings.value("window/geometry")
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        splitter = self.settings.value("window/splitter")
+        if splitter is not None:
+            self.splitter.restoreState(splitter)
+
+    def closeEvent(self, event) -> None:
+        self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.sync()
+        self._playhead_timer.stop()
+        self._device_timer.stop()
+        self.engine.close()
+        self.pool.shutdown()
+        super().closeEvent(event)

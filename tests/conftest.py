@@ -1,0 +1,19 @@
+"""Test setup shared by the whole suite.
+
+Runs before any test module imports sounddevice or PySide6, so the
+environment set here is what PortAudio and Qt see when they initialise:
+Qt renders offscreen, and ALSA's default output is a null device, so the
+playback tests open a real PortAudio stream on a machine with no sound card.
+"""
+
+import os
+from pathlib import Path
+
+_HERE = Path(__file__).resolve().parent
+_SYSTEM_ALSA_CONF = Path("/usr/share/alsa/alsa.conf")
+
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+if _SYSTEM_ALSA_CONF.exists():
+    os.environ["ALSA_CONFIG_PATH"] = f"{_SYSTEM_ALSA_CONF}:{_HERE / 'asound-null.conf'}"
+# Keep settings, caches and sessions of test runs away from the user's own.
+os.environ.setdefault("SKETCHPAD_HOME", str(_HERE.parent / ".pytest_cache" / "sketchpad-home"))
