@@ -317,7 +317,7 @@ class PlaybackEngine:
         self.device = device
         self.blocksize = int(blocksize)
         self.mixer = ClipMixer(channels=self.channels)
-        self.status_text = "Audio output not opened yet"
+        self.status_text = "not opened yet (opens on first play)"
         self.output_name: str | None = None  # device name while a stream is open
         self._stream = None
         self._stream_died = False
@@ -367,7 +367,7 @@ class PlaybackEngine:
             name = str(self.device) if self.device is not None else "default"
         self._stream = stream
         self.output_name = name
-        self.status_text = f"Output: {name}"
+        self.status_text = name
         return True
 
     def _close_stream(self) -> None:
@@ -460,6 +460,6 @@ class PlaybackEngine:
         else:
             self.mixer.stop()
         self._close_stream()
-        self.status_text = "Audio output closed"
+        self.status_text = "closed"
 
     available_outputs = staticmethod(available_outputs)

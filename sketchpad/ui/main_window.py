@@ -29,7 +29,7 @@ from sketchpad.audio.export import EXPORT_FORMATS, EXPORT_RATES, WavMetadata, wr
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
 from sketchpad.audio.playback import PlaybackEngine
 from sketchpad.core.clip import Clip, load_clip
-from sketchpad.core.paths import user_data_dir
+from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
 from sketchpad.ui.spectrogram_view import SpectrogramView
 from sketchpad.ui.waveform_view import WaveformView
@@ -87,7 +87,8 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.spectrogram)
         self.splitter.setSizes([400, 300])
         hint = QLabel("Drop an audio file here, or press Ctrl+O\n"
-                      "WAV, FLAC, OGG, Opus, MP3, AIFF")
+                      "WAV, FLAC, OGG, Opus, MP3, AIFF\n\n"
+                      "(Help > Open Demo Sound plays a bundled groove)")
         hint.setObjectName("dropHint")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._stack = QStackedWidget()
@@ -119,6 +120,7 @@ class MainWindow(QMainWindow):
                                         "Loop playback")
         self.loop_action.setCheckable(True)
         about_action = self._action("&About Sketchpad", self.show_about)
+        demo_action = self._action("Open &Demo Sound", self.open_demo, tip="Open a bundled demo groove")
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
@@ -131,6 +133,7 @@ class MainWindow(QMainWindow):
         play_menu.addAction(self.play_action)
         play_menu.addAction(self.loop_action)
         help_menu = menu.addMenu("&Help")
+        help_menu.addAction(demo_action)
         help_menu.addAction(about_action)
 
         toolbar = QToolBar("Transport")
@@ -191,6 +194,9 @@ class MainWindow(QMainWindow):
                                               f"Audio ({patterns});;All files (*)")
         if path:
             self.open_file(path)
+
+    def open_demo(self) -> None:
+        self.open_file(resources_dir() / "sounds" / "demo-groove.flac")
 
     def open_file(self, path) -> None:
         """Decode and analyse ``path`` in the background, then show it."""
@@ -320,7 +326,8 @@ class MainWindow(QMainWindow):
 
     def _poll_audio_device(self) -> None:
         self.engine.poll()
-        self.audio_label.setText(f"Audio: {self.engine.status_text}")
+        text = self.engine.status_text
+        self.audio_label.setText(text if "audio" in text.lower() else f"Audio: {text}")
 
     # -- status --------------------------------------------------------------------
     @Slot(str)

@@ -58,6 +58,12 @@ class WaveformView(pg.PlotWidget):
             curve.setZValue(-1)
             self.addItem(curve)
             self._curves.append(curve)
+        names = ["M"] if channels == 1 else ["L", "R"] + [str(c + 1) for c in range(2, channels)]
+        ticks = []
+        for ch in range(channels):
+            offset = self._lane_offset(ch, channels)
+            ticks += [(offset + 1, ""), (offset, names[ch]), (offset - 1, "")]
+        self.getPlotItem().getAxis("left").setTicks([ticks, []])
         top = (channels - 1) * LANE_SPACING / 2 + 1.05
         self.setYRange(-top, top, padding=0)
         self.setLimits(xMin=0, xMax=max(clip.duration_seconds, 1e-3),
@@ -85,11 +91,16 @@ class WaveformView(pg.PlotWidget):
         channels = clip.pyramid.channels
         xs = np.repeat(pos / rate, 2)
         for ch, curve in enumerate(self._curves):
-            offset = ((channels - 1) / 2 - ch) * LANE_SPACING
+            offset = self._lane_offset(ch, channels)
             ys = np.empty(2 * len(pos), np.float32)
             ys[0::2] = mins[:, ch]
             ys[1::2] = maxs[:, ch]
             curve.setData(xs, ys + offset)
+
+    @staticmethod
+    def _lane_offset(channel: int, channels: int) -> float:
+        """Vertical centre of a channel's lane: the first channel on top."""
+        return ((channels - 1) / 2 - channel) * LANE_SPACING
 
     def _on_click(self, event):
         if self._clip is None or event.button() != 1:

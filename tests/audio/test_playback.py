@@ -312,3 +312,17 @@ def test_poll_recovers_from_dead_stream():
         assert engine.poll() is True and engine.is_playing
     finally:
         engine.close()
+
+
+def test_read_only_prepared_buffer_is_adopted_without_copy():
+    # Clip.playback buffers are read-only float32 stereo: starting a ten-minute
+    # clip must not copy it on the UI thread.
+    from sketchpad.core.clip import playback_buffer
+
+    buffer = playback_buffer(np.zeros((44100, 1), np.float32))
+    mixer = ClipMixer(channels=2)
+    mixer.set_clip(buffer)
+    assert mixer.clip is buffer
+    writable = np.zeros((10, 2), np.float32)
+    mixer.set_clip(writable)
+    assert mixer.clip is not writable and not np.shares_memory(mixer.clip, writable)

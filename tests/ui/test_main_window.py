@@ -104,7 +104,7 @@ def test_export_writes_the_chosen_format(qtbot, window, tmp_path, settings):
 
 
 def test_offscreen_screenshot(qtbot, window, tmp_path):
-    window.open_file(write_tone(tmp_path / "shot.wav", seconds=2.0))
+    window.open_demo()  # the bundled demo groove
     _wait_loaded(qtbot, window)
     qtbot.wait(100)
     shot = tmp_path / "main-window.png"
@@ -117,3 +117,4 @@ def test_offscreen_screenshot(qtbot, window, tmp_path):
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
                for y in range(0, image.height(), 7)}
     assert len(colours) > 50
+    assert window.project.clip.name == "demo-groove"

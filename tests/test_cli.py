@@ -1,0 +1,87 @@
+"""The command line as a user meets it: real processes, real files."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sketchpad import __version__
+
+SKETCHPAD = Path(sys.executable).with_name("sketchpad")
+
+
+def run(*args, env=None, entry="script"):
+    cmd = [str(SKETCHPAD)] if entry == "script" else [sys.executable, "-m", "sketchpad"]
+    return subprocess.run(cmd + [str(a) for a in args], capture_output=True, text=True,
+                          timeout=120, env=env)
+
+
+@pytest.fixture
+def tone(tmp_path):
+    t = np.arange(48000) / 48000
+    path = tmp_path / "tone 48k.flac"
+    sf.write(path, (0.4 * np.sin(2 * np.pi * 440 * t)).astype(np.float32), 48000)
+    return path
+
+
+@pytest.mark.parametrize("entry", ["script", "module"])
+def test_version_and_help(entry):
+    out = run("--version", entry=entry)
+    assert out.returncode == 0 and out.stdout.strip() == f"sketchpad {__version__}"
+    out = run("--help", entry=entry)
+    assert out.returncode == 0
+    for word in ("gui", "info", "convert", "bench"):
+        assert word in out.stdout
+
+
+def test_info_describes_the_loaded_audio(tone):
+    out = run("info", tone)
+    assert out.returncode == 0, out.stderr
+    assert "1.000 s, 1 ch, 44100 Hz" in out.stdout and "resampled" in out.stdout.lower()
+
+
+def test_convert_writes_wav(tone, tmp_path):
+    dest = tmp_path / "out.wav"
+    out = run("convert", tone, "--out", dest, "--bit-depth", "pcm16", "--rate", "48000")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == str(dest)
+    info = sf.info(dest)
+    assert (info.samplerate, info.subtype, info.channels) == (48000, "PCM_16", 1)
+
+
+@pytest.mark.parametrize("make_input", ["missing", "folder", "empty", "text", "truncated"])
+def test_bad_input_exits_2_with_one_line(tmp_path, tone, make_input):
+    path = tmp_path / "input.wav"
+    if make_input == "folder":
+        path.mkdir()
+    elif make_input == "empty":
+        path.write_bytes(b"")
+    elif make_input == "text":
+        path.write_text("hello, not audio\n" * 20)
+    elif make_input == "truncated":
+        sf.write(path, np.zeros(44100, np.float32), 44100)
+        path.write_bytes(path.read_bytes()[:60])
+    out = run("convert", path, "--out", tmp_path / "x.wav")
+    assert out.returncode == 2
+    assert "Traceback" not in out.stderr
+    lines = [line for line in out.stderr.splitlines() if line.startswith("sketchpad:")]
+    assert len(lines) == 1 and "input.wav" in lines[0]
+    assert not (tmp_path / "x.wav").exists()
+
+
+def test_export_to_missing_folder_exits_2(tone, tmp_path):
+    out = run("convert", tone, "--out", tmp_path / "no" / "such" / "dir" / "x.wav")
+    assert out.returncode == 2 and "Traceback" not in out.stderr
+    assert out.stderr.startswith("sketchpad:")
+
+
+def test_gui_without_display_explains_instead_of_aborting():
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM")}
+    out = run(env=env)
+    assert out.returncode == 2
+    assert "No display found" in out.stderr and "Traceback" not in out.stderr
