@@ -13,6 +13,7 @@ with_tests=0
 declare -A needed_libs=(
   [libportaudio.so.2]=libportaudio2          # sounddevice
   [libsndfile.so.1]=libsndfile1              # fallback for soundfile
+  [libfluidsynth.so.3]=libfluidsynth3        # renders soundfonts into training data
   [libEGL.so.1]=libegl1                      # Qt
   [libGL.so.1]=libgl1
   [libxkbcommon.so.0]=libxkbcommon0

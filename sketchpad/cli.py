@@ -37,6 +37,27 @@ def _build_parser() -> argparse.ArgumentParser:
     convert.add_argument("--bit-depth", default="pcm24", choices=["pcm16", "pcm24", "float32"])
     convert.add_argument("--rate", type=int, default=44100, choices=[44100, 48000])
 
+    recon = sub.add_parser("reconstruct", help="round-trip a file through the sound model")
+    recon.add_argument("input", type=Path)
+    recon.add_argument("--out", type=Path, required=True, help="destination .wav file")
+    recon.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+    recon.add_argument("--bit-depth", default="pcm24", choices=["pcm16", "pcm24", "float32"])
+
+    tr = sub.add_parser("train", help="build the dataset and train a sound model "
+                        "(CPU or CUDA; several processes under torchrun)")
+    tr.add_argument("--name", default="my-sketch-vae", help="name of the new model")
+    tr.add_argument("--out", type=Path, default=None,
+                    help="model folder to write (default: your models folder)")
+    tr.add_argument("--data", type=Path, default=None, help="dataset folder (built if missing)")
+    tr.add_argument("--checkpoints", type=Path, default=None,
+                    help="checkpoint folder (resumed if present)")
+    tr.add_argument("--soundfont", type=Path, default=None, help="an .sf2 to render from")
+    tr.add_argument("--user-folder", type=Path, default=None, help="add your own samples")
+    tr.add_argument("--phrases", type=int, default=200, help="multi-instrument phrases to render")
+    tr.add_argument("--steps", type=int, default=None)
+    tr.add_argument("--batch-size", type=int, default=None)
+    tr.add_argument("--seed", type=int, default=0)
+
     bench = sub.add_parser("bench", help="measure what producers feel (prints numbers)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--minutes", type=float, default=10.0,
@@ -66,6 +87,42 @@ def _cmd_convert(args) -> int:
     return 0
 
 
+def _cmd_reconstruct(args) -> int:
+    from sketchpad.audio.export import WavMetadata, write_wav
+    from sketchpad.audio.io import load_audio
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import find_model
+
+    model = SoundModel.load(find_model(args.model))
+    audio = load_audio(args.input)
+    out = model.reconstruct(audio.samples)
+    metadata = WavMetadata(model=model.name, title=f"{args.input.stem} (reconstructed)")
+    print(write_wav(args.out, out, audio.sample_rate, bit_depth=args.bit_depth, metadata=metadata))
+    return 0
+
+
+def _cmd_train(args) -> int:
+    from sketchpad.core.paths import user_data_dir
+    from sketchpad.engine.registry import user_models_dir
+    from sketchpad.training.run import default_threads, run_training
+    from sketchpad.training.train import TrainConfig
+
+    default_threads()
+    config = TrainConfig(seed=args.seed)
+    if args.steps is not None:
+        config.steps = args.steps
+    if args.batch_size is not None:
+        config.batch_size = args.batch_size
+    font = (args.soundfont.stem if args.soundfont else "default").lower()
+    run_training(
+        data_dir=args.data or user_data_dir() / "datasets" / font,
+        run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
+        out_dir=args.out or user_models_dir() / args.name,
+        name=args.name, config=config, soundfont=args.soundfont,
+        user_folder=args.user_folder, phrases=args.phrases)
+    return 0
+
+
 def _cmd_bench(args) -> int:
     from sketchpad.bench import run_benchmarks
 
@@ -78,7 +135,8 @@ def _cmd_gui(args) -> int:
     return run_app([str(p) for p in getattr(args, "files", [])])
 
 
-_COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert, "bench": _cmd_bench}
+_COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
+             "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench}
 
 
 def main(argv: list[str] | None = None) -> int:

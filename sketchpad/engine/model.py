@@ -1,0 +1,158 @@
+"""The sound model at run time: encode audio to latents, decode latents to audio.
+
+Float32 numpy in and out; torch stays inside. Inference only, under
+``torch.inference_mode``, on CUDA when it works, else the CPU. Channels are
+coded independently (a stereo file gives two latent sequences), and long
+audio is processed in overlapping chunks whose overlaps are thrown away, so
+a ten-minute song decodes to the same samples as one pass would, with no seams.
+
+Thread use: one SoundModel per worker thread at a time (the model lane of the
+worker pool serialises it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from sketchpad.engine.device import compute_device
+from sketchpad.engine.directions import Direction, directions_from_files
+from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
+from sketchpad.engine.vae import SoundVAE, VAEConfig
+from sketchpad.errors import SketchpadError
+
+MODEL_KIND = "sound-vae"
+CHUNK_LATENT_FRAMES = 1024  # about 24 s of audio per chunk at 43 latent frames/s
+CONTEXT_LATENT_FRAMES = 32  # thrown away on each side: wider than the receptive field
+
+
+class SoundModel:
+    def __init__(self, vae: SoundVAE, *, name: str, config: dict, device: str | None = None):
+        self.name = name
+        self.info = config
+        self.device = device or compute_device()
+        self.vae = vae.to(self.device).eval()
+        self.config: VAEConfig = vae.config
+        self.extras: dict[str, np.ndarray] = {}
+        self.directions: list[Direction] = []  # slider axes, see sketchpad.engine.directions
+
+    # -- files ---------------------------------------------------------------------
+    @classmethod
+    def load(cls, folder, device: str | None = None) -> "SoundModel":
+        config, tensors = read_model_folder(folder)
+        name = config.get("name") or Path(folder).name
+        if config.get("kind") != MODEL_KIND:
+            raise SketchpadError(f"Model '{name}' is a {config.get('kind')!r} model, "
+                                 f"not a {MODEL_KIND}.")
+        try:
+            vae_config = VAEConfig.from_dict(config["architecture"])
+        except (KeyError, TypeError) as err:
+            raise SketchpadError(f"Model '{name}': architecture settings are invalid ({err}).") from None
+        vae = SoundVAE(vae_config)
+        load_state_strict(vae, tensors, name, prefix="vae.")
+        model = cls(vae, name=name, config=config, device=device)
+        model.extras = {k: v.numpy() for k, v in tensors.items() if not k.startswith("vae.")}
+        model.directions = directions_from_files(config.get("directions", []), model.extras)
+        return model
+
+    def save(self, folder, *, extra_config: dict | None = None,
+             extra_tensors: dict[str, np.ndarray] | None = None) -> Path:
+        info = {k: v for k, v in self.info.items()
+                if k not in ("format_version", "kind", "name", "architecture")}
+        extras = extra_tensors if extra_tensors is not None else self.extras
+        return save_sound_model(folder, self.vae, name=self.name,
+                                extra_config={**info, **(extra_config or {})}, extra_tensors=extras)
+
+    # -- properties ----------------------------------------------------------------
+    @property
+    def sample_rate(self) -> int:
+        return self.config.spectral.sample_rate
+
+    @property
+    def samples_per_latent(self) -> int:
+        return self.config.spectral.hop_samples * self.config.time_downsample
+
+    @property
+    def latent_channels(self) -> int:
+        return self.config.latent_channels
+
+    def latent_frames_for(self, samples: int) -> int:
+        return max(1, -(-samples // self.samples_per_latent))
+
+    # -- inference -------------------------------------------------------------------
+    def encode(self, audio: np.ndarray) -> np.ndarray:
+        """Audio (frames,) or (frames, channels) float32 at 44.1 kHz ->
+        latents float32 (channels, latent_channels, latent_frames), the posterior means."""
+        wave = _as_channels_first(audio)
+        step = self.samples_per_latent
+        total = self.latent_frames_for(wave.shape[1])
+        padded = np.zeros((wave.shape[0], total * step), np.float32)
+        padded[:, : wave.shape[1]] = wave
+        out = np.empty((wave.shape[0], self.latent_channels, total), np.float32)
+        with torch.inference_mode():
+            for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
+                x = torch.from_numpy(padded[:, lo * step: hi * step]).to(self.device)
+                mean, _ = self.vae.encode(x)
+                out[:, :, first:last] = mean[:, :, first - lo: last - lo].float().cpu().numpy()
+        return out
+
+    def decode(self, latents: np.ndarray, frames: int | None = None) -> np.ndarray:
+        """Latents (channels, latent_channels, L) or (latent_channels, L) ->
+        audio float32 (frames, channels); ``frames`` trims to a known length."""
+        z = np.asarray(latents, np.float32)
+        if z.ndim == 2:
+            z = z[None]
+        if z.ndim != 3 or z.shape[1] != self.latent_channels:
+            raise ValueError(f"latents must be (channels, {self.latent_channels}, frames), "
+                             f"got {z.shape}")
+        step = self.samples_per_latent
+        total = z.shape[2]
+        out = np.empty((z.shape[0], total * step), np.float32)
+        with torch.inference_mode():
+            for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
+                wave = self.vae.decoder(torch.from_numpy(
+                    np.ascontiguousarray(z[:, :, lo:hi])).to(self.device))
+                out[:, first * step: last * step] = \
+                    wave[:, (first - lo) * step: (last - lo) * step].float().cpu().numpy()
+        audio = out.T
+        if frames is not None:
+            audio = audio[:frames]
+        return np.ascontiguousarray(audio)
+
+    def reconstruct(self, audio: np.ndarray) -> np.ndarray:
+        """A round trip through encoder and decoder, same shape as ``audio``."""
+        audio = np.asarray(audio, np.float32)
+        out = self.decode(self.encode(audio), frames=audio.shape[0])
+        return out[:, 0] if audio.ndim == 1 else out
+
+
+def save_sound_model(folder, vae: SoundVAE, *, name: str, extra_config: dict | None = None,
+                     extra_tensors: dict[str, np.ndarray] | None = None) -> Path:
+    """Write ``vae`` (on any device) as a model folder; extra tensors keep their names."""
+    config = {"kind": MODEL_KIND, "name": name, **(extra_config or {}),
+              "architecture": vae.config.to_dict()}
+    tensors = {f"vae.{k}": v for k, v in vae.state_dict().items()}
+    for key, value in (extra_tensors or {}).items():
+        tensors[key] = torch.as_tensor(np.ascontiguousarray(value))
+    return save_model_folder(folder, config, tensors)
+
+
+def _as_channels_first(audio: np.ndarray) -> np.ndarray:
+    a = np.asarray(audio, np.float32)
+    if a.ndim == 1:
+        a = a[:, None]
+    if a.ndim != 2 or a.shape[0] == 0:
+        raise ValueError(f"audio must be (frames,) or (frames, channels), got {a.shape}")
+    return np.ascontiguousarray(np.nan_to_num(a.T, nan=0.0, posinf=0.0, neginf=0.0))
+
+
+def _chunks(total: int, size: int, context: int):
+    """(first, last, lo, hi): keep latent frames [first, last) of a pass over [lo, hi)."""
+    if total <= size + 2 * context:
+        yield 0, total, 0, total
+        return
+    for first in range(0, total, size):
+        last = min(total, first + size)
+        yield first, last, max(0, first - context), min(total, last + context)

@@ -1,0 +1,157 @@
+"""The sound VAE: log-mel frames in, a sequence of latent frames, waveform out.
+
+Encoder: log-mel (128 bins, hop 512) -> ConvNeXt stack -> strided conv ->
+latent mean and log-variance, ``latent_channels`` x (frames / time_downsample).
+Decoder: latent -> ConvNeXt stack (upsampled back to the STFT frame rate) ->
+an iSTFT head (as in Vocos) predicting log-magnitude and phase for every STFT
+bin, then an inverse STFT to the waveform. The decoder is therefore also the
+vocoder: no mel-to-audio stage, no Griffin-Lim.
+
+Every layer works per time step or with a finite convolution window, so a
+long signal can be processed in overlapping chunks with identical results
+(see ``sketchpad.engine.model``). Shapes are (batch, channels, frames).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+from torch import nn
+
+from sketchpad.engine.features import SpectralConfig, log_mel
+
+
+@dataclass(frozen=True)
+class VAEConfig:
+    spectral: SpectralConfig = field(default_factory=SpectralConfig)
+    latent_channels: int = 16
+    time_downsample: int = 2  # latent frames per STFT frame: 1 / time_downsample
+    encoder_dim: int = 256
+    encoder_blocks: int = 4
+    decoder_dim: int = 320
+    decoder_blocks: int = 8
+    kernel_size: int = 7
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VAEConfig":
+        data = dict(data)
+        spectral = SpectralConfig(**data.pop("spectral", {}))
+        return cls(spectral=spectral, **data)
+
+    @property
+    def latent_rate_hz(self) -> float:
+        return self.spectral.frames_per_second / self.time_downsample
+
+    @property
+    def compression(self) -> float:
+        """Audio samples per latent number (for mono audio)."""
+        return self.spectral.sample_rate / (self.latent_rate_hz * self.latent_channels)
+
+
+class ConvNeXtBlock(nn.Module):
+    """Depthwise conv in time, then a per-frame MLP, with a residual path."""
+
+    def __init__(self, dim: int, kernel_size: int = 7, expansion: int = 3):
+        super().__init__()
+        self.depthwise = nn.Conv1d(dim, dim, kernel_size, padding=kernel_size // 2, groups=dim)
+        self.norm = nn.LayerNorm(dim)
+        self.up = nn.Linear(dim, dim * expansion)
+        self.act = nn.GELU()
+        self.down = nn.Linear(dim * expansion, dim)
+        # Small initial residual scale keeps deep stacks stable early in training.
+        self.scale = nn.Parameter(torch.full((dim,), 0.1))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        y = self.depthwise(x).transpose(1, 2)
+        y = self.down(self.act(self.up(self.norm(y))))
+        return x + (self.scale * y).transpose(1, 2)
+
+
+class Encoder(nn.Module):
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        c = config
+        self.stem = nn.Conv1d(c.spectral.n_mels, c.encoder_dim, c.kernel_size,
+                              padding=c.kernel_size // 2)
+        self.blocks = nn.Sequential(*[ConvNeXtBlock(c.encoder_dim, c.kernel_size)
+                                      for _ in range(c.encoder_blocks)])
+        self.down = nn.Conv1d(c.encoder_dim, c.encoder_dim, c.time_downsample,
+                              stride=c.time_downsample)
+        self.norm = nn.LayerNorm(c.encoder_dim)
+        self.head = nn.Conv1d(c.encoder_dim, 2 * c.latent_channels, 1)
+
+    def forward(self, mel: torch.Tensor):
+        """(B, n_mels, F) with F divisible by time_downsample -> mean, logvar (B, C, F/d)."""
+        x = self.blocks(self.stem(mel))
+        x = self.down(x)
+        x = self.norm(x.transpose(1, 2)).transpose(1, 2)
+        mean, logvar = self.head(x).chunk(2, dim=1)
+        return mean, logvar.clamp(-12.0, 6.0)
+
+
+class Decoder(nn.Module):
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        c = config
+        self.config = c
+        self.stem = nn.Conv1d(c.latent_channels, c.decoder_dim, c.kernel_size,
+                              padding=c.kernel_size // 2)
+        self.up = nn.ConvTranspose1d(c.decoder_dim, c.decoder_dim, c.time_downsample,
+                                     stride=c.time_downsample)
+        self.blocks = nn.Sequential(*[ConvNeXtBlock(c.decoder_dim, c.kernel_size)
+                                      for _ in range(c.decoder_blocks)])
+        self.norm = nn.LayerNorm(c.decoder_dim)
+        bins = c.spectral.n_fft // 2 + 1
+        self.head = nn.Linear(c.decoder_dim, 2 * bins)
+
+    def spectrum(self, latents: torch.Tensor) -> torch.Tensor:
+        """(B, C, L) latents -> complex STFT (B, n_fft/2+1, L * time_downsample)."""
+        x = self.up(self.stem(latents))
+        x = self.blocks(x)
+        x = self.norm(x.transpose(1, 2))
+        log_magnitude, phase = self.head(x).transpose(1, 2).chunk(2, dim=1)
+        magnitude = torch.exp(log_magnitude.clamp(max=7.0))
+        return torch.polar(magnitude, phase)
+
+    def forward(self, latents: torch.Tensor) -> torch.Tensor:
+        """(B, C, L) -> waveform (B, L * time_downsample * hop_samples)."""
+        spec = self.spectrum(latents)
+        s = self.config.spectral
+        window = torch.hann_window(s.n_fft, device=latents.device, dtype=torch.float32)
+        frames = spec.shape[-1]
+        # Frames are centred on multiples of the hop, as the encoder's STFT is.
+        wave = torch.istft(spec, s.n_fft, s.hop_samples, window=window, center=True,
+                           length=frames * s.hop_samples)
+        return wave
+
+
+class SoundVAE(nn.Module):
+    def __init__(self, config: VAEConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = Encoder(config)
+        self.decoder = Decoder(config)
+
+    def frames_for(self, samples: int) -> int:
+        """STFT frames used for ``samples`` of audio: a multiple of time_downsample."""
+        hop, d = self.config.spectral.hop_samples, self.config.time_downsample
+        frames = -(-samples // hop)
+        return -(-frames // d) * d
+
+    def features(self, wave: torch.Tensor) -> torch.Tensor:
+        """(B, T) with T a multiple of hop * time_downsample -> log-mel (B, n_mels, T/hop)."""
+        mel = log_mel(wave, self.config.spectral)
+        return mel[..., : wave.shape[-1] // self.config.spectral.hop_samples]
+
+    def encode(self, wave: torch.Tensor):
+        return self.encoder(self.features(wave))
+
+    def forward(self, wave: torch.Tensor, sample: bool = True):
+        """Training pass: (B, T) -> reconstruction (B, T), mean, logvar."""
+        mean, logvar = self.encode(wave)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar) if sample else mean
+        return self.decoder(z), mean, logvar

@@ -1,0 +1,110 @@
+"""`sketchpad train`: dataset, training, directions and export in one command.
+
+Under ``torchrun`` every process runs this; rank 0 builds the dataset and
+writes the model, the others wait at barriers.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from pathlib import Path
+
+import numpy as np
+
+from sketchpad.engine.directions import (descriptors, directions_to_files, find_directions,
+                                         latent_summary)
+from sketchpad.engine.model import SoundModel
+from sketchpad.training.dataset import Manifest, add_user_folder, build_dataset
+from sketchpad.training.train import AudioBank, TrainConfig, _distributed, stderr_log, train
+
+DIRECTION_ITEMS = 600  # sounds encoded to find the slider directions
+
+
+def _barrier(world: int) -> None:
+    if world > 1:
+        import torch.distributed as dist
+
+        dist.barrier()
+
+
+def compute_directions(model: SoundModel, manifest: Manifest, items, seed: int = 0):
+    """Slider directions from up to DIRECTION_ITEMS items (one-shots first)."""
+    from sketchpad.audio.io import load_audio
+
+    rng = np.random.default_rng(seed)
+    pool = [i for i in items if i.kind in ("note", "drum")] or list(items)
+    chosen = [pool[i] for i in rng.permutation(len(pool))[:DIRECTION_ITEMS]]
+    summaries, table = [], []
+    for item in chosen:
+        audio = load_audio(manifest.audio_path(item)).samples.mean(axis=1)
+        summaries.append(latent_summary(model.encode(audio)))
+        table.append(descriptors(audio, model.sample_rate, item.midi_note))
+    return find_directions(np.stack(summaries), table)
+
+
+def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
+                 soundfont=None, user_folder=None, phrases: int = 200, log=stderr_log) -> Path:
+    rank, world = _distributed()
+    data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
+    if rank == 0:
+        began = time.perf_counter()
+        last = [0.0]
+
+        def progress(fraction, text=""):
+            if time.perf_counter() - last[0] > 10:
+                last[0] = time.perf_counter()
+                log(f"dataset {fraction * 100:5.1f}%  {text}")
+
+        if _read_json(data_dir / "dataset.json").get("status") == "complete" and soundfont is None:
+            log(f"reusing the dataset in {data_dir}")
+        else:
+            build_dataset(data_dir, soundfont=soundfont, phrases=phrases, progress=progress)
+        if user_folder is not None:
+            add_user_folder(data_dir, user_folder, progress=progress)
+        log(f"dataset ready in {time.perf_counter() - began:.0f} s")
+    _barrier(world)
+    manifest = Manifest.load(data_dir)
+    train_items, validation_items = manifest.split(0.05)
+    if rank == 0:
+        log(f"loading {len(train_items)} training items ({len(validation_items)} held back)")
+    bank = AudioBank.from_files([manifest.audio_path(i) for i in train_items])
+    vae = train(bank, run_dir, config, log=log if rank == 0 else (lambda _line: None))
+    if rank == 0:
+        model = SoundModel(vae, name=name, config={}, device="cpu")
+        log("finding slider directions")
+        directions = compute_directions(model, manifest, train_items, seed=config.seed)
+        entries, tensors = directions_to_files(directions)
+        summary = _read_json(data_dir / "dataset.json")
+        model.save(out_dir, extra_config={
+            "sample_rate": model.sample_rate,
+            "latent": {"channels": model.latent_channels, "rate_hz": vae.config.latent_rate_hz,
+                       "compression": vae.config.compression},
+            "training": config.to_dict(),
+            "training_data": {k: summary.get(k) for k in (
+                "items", "counts_by_kind", "counts_by_family", "total_seconds", "soundfont",
+                "parameters") if k in summary},
+            "validation_items": len(validation_items),
+            "directions": entries,
+            "metrics": {},
+        }, extra_tensors=tensors)
+        log(f"model written to {out_dir}")
+    _barrier(world)
+    return out_dir
+
+
+def _read_json(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
+
+
+def default_threads() -> None:
+    """Use every core for one process; share them out under torchrun."""
+    import torch
+
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))

@@ -1,0 +1,225 @@
+"""Training the sound VAE: data crops, the loop, checkpoints, DDP.
+
+Runs on one CPU, one GPU, or several processes under ``torchrun`` (DDP with
+NCCL on GPUs, gloo on CPUs). Checkpoints are safetensors plus JSON, written
+atomically, and a run resumes from its last checkpoint. Seeds are fixed, so
+the same data and settings give the same model on the same machine.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import sys
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.distributed as dist
+
+from sketchpad.engine.model import save_sound_model
+from sketchpad.engine.model_files import FORMAT_VERSION, _atomic_write
+from sketchpad.engine.vae import SoundVAE, VAEConfig
+from sketchpad.training.losses import kl_divergence, mel_loss, multi_resolution_stft_loss
+
+
+@dataclass
+class TrainConfig:
+    steps: int = 12000
+    batch_size: int = 12
+    segment_seconds: float = 1.0
+    learning_rate: float = 4e-4
+    final_learning_rate: float = 2e-5
+    warmup_steps: int = 300
+    kl_weight: float = 2e-3
+    kl_warmup_steps: int = 2000
+    mel_weight: float = 1.0
+    stft_weight: float = 1.0
+    checkpoint_every: int = 250
+    log_every: int = 25
+    seed: int = 0
+    architecture: VAEConfig = field(default_factory=VAEConfig)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["architecture"] = self.architecture.to_dict()
+        return data
+
+
+class AudioBank:
+    """Mono training audio held in memory as int16, with random crops.
+
+    A one-shot's attack matters most, so half of the crops of short items
+    start at the beginning; longer phrases are cropped anywhere. Items are
+    peak-normalised when stored and each crop gets a random level between
+    -30 and -1 dBFS, since renders come at whatever level the soundfont has.
+    """
+
+    def __init__(self, waves: list[np.ndarray]):
+        if not waves:
+            raise ValueError("no training audio")
+        self.waves = []
+        for w in waves:
+            peak = float(np.max(np.abs(w))) if w.size else 0.0
+            scale = 32767.0 / peak if peak > 0 else 0.0
+            self.waves.append(np.clip(w * scale, -32768, 32767).astype(np.int16))
+
+    @classmethod
+    def from_files(cls, paths, progress=None) -> "AudioBank":
+        from sketchpad.audio.io import load_audio
+
+        waves = []
+        for i, path in enumerate(paths):
+            audio = load_audio(path)
+            waves.append(audio.samples.mean(axis=1))
+            if progress is not None and i % 200 == 0:
+                progress(i / max(1, len(paths)))
+        return cls(waves)
+
+    def __len__(self) -> int:
+        return len(self.waves)
+
+    def batch(self, rng: np.random.Generator, size: int, samples: int) -> np.ndarray:
+        out = np.zeros((size, samples), np.float32)
+        for row in range(size):
+            wave = self.waves[rng.integers(len(self.waves))]
+            if wave.shape[0] <= samples or rng.random() < 0.5:
+                start = 0
+            else:
+                start = int(rng.integers(0, wave.shape[0] - samples))
+            piece = wave[start:start + samples].astype(np.float32) / 32768.0
+            gain = 10 ** (rng.uniform(-30.0, -1.0) / 20.0)  # level robustness
+            out[row, : piece.shape[0]] = piece * gain
+        return out
+
+
+def _distributed() -> tuple[int, int]:
+    """(rank, world size); initialises the process group under torchrun."""
+    world = int(os.environ.get("WORLD_SIZE", "1"))
+    if world > 1 and not dist.is_initialized():
+        backend = "nccl" if torch.cuda.is_available() else "gloo"
+        dist.init_process_group(backend=backend)
+    return (dist.get_rank() if world > 1 else 0), world
+
+
+def _learning_rate(config: TrainConfig, step: int) -> float:
+    if step < config.warmup_steps:
+        return config.learning_rate * (step + 1) / config.warmup_steps
+    progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
+    cosine = 0.5 * (1 + math.cos(math.pi * progress))
+    return config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine
+
+
+def _save_checkpoint(run_dir: Path, model: SoundVAE, optimizer, step: int,
+                     config: TrainConfig, rng: np.random.Generator, history: list) -> None:
+    from safetensors.torch import save_file
+
+    ckpt = run_dir / "checkpoint"
+    save_sound_model(ckpt, model, name="checkpoint", extra_config={"training": config.to_dict()})
+    tensors = {}
+    names = {id(p): n for n, p in model.named_parameters()}
+    for group in optimizer.param_groups:
+        for p in group["params"]:
+            state = optimizer.state.get(p, {})
+            for key in ("exp_avg", "exp_avg_sq"):
+                if key in state:
+                    tensors[f"{names[id(p)]}.{key}"] = state[key].detach().cpu().contiguous()
+    _atomic_write(ckpt / "optimizer.safetensors", lambda tmp: save_file(tensors, tmp))
+    meta = {"format_version": FORMAT_VERSION, "step": step, "rng": rng.bit_generator.state,
+            "history": history[-2000:]}
+    text = json.dumps(meta)
+    _atomic_write(ckpt / "state.json", lambda tmp: Path(tmp).write_text(text))
+
+
+def _load_checkpoint(run_dir: Path, model: SoundVAE, optimizer, rng: np.random.Generator):
+    from safetensors.torch import load_file
+
+    from sketchpad.engine.model_files import load_state_strict, read_model_folder
+
+    ckpt = run_dir / "checkpoint"
+    if not (ckpt / "state.json").exists():
+        return 0, []
+    _, tensors = read_model_folder(ckpt)
+    load_state_strict(model, tensors, "checkpoint", prefix="vae.")
+    opt_tensors = load_file(str(ckpt / "optimizer.safetensors"))
+    meta = json.loads((ckpt / "state.json").read_text())
+    step = int(meta["step"])
+    for name, p in model.named_parameters():
+        if f"{name}.exp_avg" in opt_tensors:
+            optimizer.state[p] = {
+                "step": torch.tensor(float(step)),
+                "exp_avg": opt_tensors[f"{name}.exp_avg"].to(p.device),
+                "exp_avg_sq": opt_tensors[f"{name}.exp_avg_sq"].to(p.device),
+            }
+    rng.bit_generator.state = meta["rng"]
+    return step, meta.get("history", [])
+
+
+def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
+          should_stop=lambda: False) -> SoundVAE:
+    """Train (or resume) in ``run_dir``; returns the model on the CPU.
+
+    Under torchrun each process trains on its own random crops and DDP
+    averages the gradients; only rank 0 logs and writes checkpoints.
+    """
+    run_dir = Path(run_dir)
+    rank, world = _distributed()
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    if device == "cuda" and world > 1:
+        device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
+        torch.cuda.set_device(device)
+    torch.manual_seed(config.seed)  # identical initial weights on every rank
+    model = SoundVAE(config.architecture).to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
+                                  betas=(0.8, 0.99), weight_decay=1e-4)
+    rng = np.random.default_rng(config.seed + 1000 * rank)
+    start, history = _load_checkpoint(run_dir, model, optimizer, rng)
+    if start and rank == 0:
+        log(f"resuming from step {start}")
+    net = model
+    if world > 1:
+        from torch.nn.parallel import DistributedDataParallel
+
+        net = DistributedDataParallel(model)
+    step_samples = config.architecture.spectral.hop_samples * config.architecture.time_downsample
+    samples = max(1, round(config.segment_seconds * 44100 / step_samples)) * step_samples
+    spectral = config.architecture.spectral
+    began, last_log = time.perf_counter(), start
+    step = start
+    while step < config.steps and not should_stop():
+        for group in optimizer.param_groups:
+            group["lr"] = _learning_rate(config, step)
+        wave = torch.from_numpy(bank.batch(rng, config.batch_size, samples)).to(device)
+        estimate, mean, logvar = net(wave)
+        loss_mel = mel_loss(estimate, wave, spectral)
+        loss_stft = multi_resolution_stft_loss(estimate, wave)
+        loss_kl = kl_divergence(mean, logvar)
+        kl_weight = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
+        loss = config.mel_weight * loss_mel + config.stft_weight * loss_stft + kl_weight * loss_kl
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        if rank == 0:
+            history.append([step, loss_mel.item(), loss_stft.item(), loss_kl.item()])
+            if step % config.log_every == 0 or step == config.steps:
+                rate = (step - last_log) / max(1e-9, time.perf_counter() - began)
+                eta = (config.steps - step) / max(rate, 1e-9)
+                log(f"step {step}/{config.steps}  mel {history[-1][1]:.3f}  "
+                    f"stft {history[-1][2]:.3f}  kl {history[-1][3]:.3f}  "
+                    f"{rate:.2f} steps/s  eta {eta / 60:.0f} min")
+            if step % config.checkpoint_every == 0 or step == config.steps:
+                _save_checkpoint(run_dir, model, optimizer, step, config, rng, history)
+    if rank == 0 and step > start:
+        _save_checkpoint(run_dir, model, optimizer, step, config, rng, history)
+    if world > 1:
+        dist.barrier()
+    return model.cpu().eval()
+
+
+def stderr_log(line: str) -> None:
+    print(line, file=sys.stderr, flush=True)
