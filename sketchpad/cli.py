@@ -62,6 +62,15 @@ def _build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--minutes", type=float, default=10.0,
                        help="length of the long file used for the UI load measurement")
+    bench.add_argument("--device", choices=["cpu", "cuda"], default=None,
+                       help="compute device for the models (default: CUDA when present)")
+    bench.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+
+    ev = sub.add_parser("evaluate", help="score a sound model against the Griffin-Lim baseline "
+                        "(MR-STFT distance, ViSQOL) on held-out one-shots and real music")
+    ev.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+    ev.add_argument("--json", type=Path, default=None, help="also write the results here")
+    ev.add_argument("--music", type=int, default=12, help="music excerpts (10 s each)")
     return parser
 
 
@@ -126,7 +135,18 @@ def _cmd_train(args) -> int:
 def _cmd_bench(args) -> int:
     from sketchpad.bench import run_benchmarks
 
-    return run_benchmarks(as_json=args.json, long_file_minutes=args.minutes)
+    return run_benchmarks(as_json=args.json, long_file_minutes=args.minutes,
+                          device=args.device, model_name=args.model)
+
+
+def _cmd_evaluate(args) -> int:
+    from sketchpad.engine.registry import find_model
+    from sketchpad.training.evaluate import main as evaluate_main
+
+    argv = ["--model-dir", str(find_model(args.model)), "--music", str(args.music)]
+    if args.json is not None:
+        argv += ["--json", str(args.json)]
+    return evaluate_main(argv)
 
 
 def _cmd_gui(args) -> int:
@@ -136,7 +156,8 @@ def _cmd_gui(args) -> int:
 
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
-             "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench}
+             "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
+             "evaluate": _cmd_evaluate}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import errno
 import os
-import secrets
 import struct
 import time
 from dataclasses import dataclass, field
@@ -25,7 +24,8 @@ from pathlib import Path
 import numpy as np
 
 from sketchpad import __version__
-from sketchpad.audio.io import PROJECT_RATE, resample
+from sketchpad.atomic import atomic_write_bytes
+from sketchpad.audio.io import PROJECT_RATE, open_for_reading, resample
 from sketchpad.errors import AudioFileError
 
 EXPORT_FORMATS = ("pcm16", "pcm24", "float32")
@@ -205,58 +205,16 @@ def _build_riff(payload: bytes, frames: int, channels: int, rate: int, bit_depth
 
 
 def _write_atomically(path: Path, content: bytes) -> None:
-    """Write to a hidden temp file beside ``path``, fsync, then rename over it."""
-    name = path.name
-    folder = path.parent
+    """Write ``content`` to ``path`` atomically, with one-line errors."""
+    name, folder = path.name, path.parent
     if path.is_dir():
         raise AudioFileError(f"Can't export '{name}': a folder with that name already exists.")
     if not folder.is_dir():
         raise AudioFileError(f"Can't export '{name}': the folder '{folder}' does not exist.")
-
-    temp = None
     try:
-        # O_EXCL with a random name instead of tempfile.mkstemp: mkstemp
-        # forces mode 0600, whereas this honours the user's umask.
-        for _ in range(100):
-            candidate = folder / f".{name}.{secrets.token_hex(4)}.part"
-            try:
-                fd = os.open(candidate, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
-            except FileExistsError:
-                continue
-            temp = candidate
-            break
-        else:
-            raise FileExistsError(errno.EEXIST, "could not create a temporary file")
-        with os.fdopen(fd, "wb") as out:
-            out.write(content)
-            out.flush()
-            os.fsync(out.fileno())
-        os.replace(temp, path)
-        temp = None
+        atomic_write_bytes(path, content)
     except OSError as exc:
         raise AudioFileError(_os_error_message(name, folder, exc)) from None
-    finally:
-        # Any failure, including KeyboardInterrupt: leave no partial file.
-        if temp is not None:
-            try:
-                os.unlink(temp)
-            except OSError:
-                pass
-    _fsync_folder(folder)
-
-
-def _fsync_folder(folder: Path) -> None:
-    """Make the rename itself durable; best effort (not possible on Windows)."""
-    try:
-        fd = os.open(folder, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 def _os_error_message(name: str, folder: Path, exc: OSError) -> str:
@@ -283,7 +241,7 @@ def read_wav_metadata(path: str | os.PathLike) -> dict:
     path = Path(path)
     name = path.name or str(path)
     try:
-        with open(path, "rb") as handle:
+        with open_for_reading(path) as handle:
             header = handle.read(12)
             if len(header) < 12 or header[:4] != b"RIFF" or header[8:12] != b"WAVE":
                 raise AudioFileError(f"Can't read '{name}': not a WAV file.")
@@ -305,12 +263,6 @@ def read_wav_metadata(path: str | os.PathLike) -> dict:
                 elif chunk_id == b"smpl" and len(body) >= 16:
                     result["root_note"] = struct.unpack_from("<I", body, 12)[0]
             return result
-    except FileNotFoundError:
-        raise AudioFileError(f"Can't read '{name}': the file does not exist.") from None
-    except IsADirectoryError:
-        raise AudioFileError(f"Can't read '{name}': it is a folder, not a WAV file.") from None
-    except PermissionError:
-        raise AudioFileError(f"Can't read '{name}': permission denied.") from None
     except OSError as exc:
         raise AudioFileError(f"Can't read '{name}': {exc.strerror or exc}.") from None
 

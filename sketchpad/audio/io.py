@@ -101,6 +101,25 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
+def open_for_reading(path: Path):
+    """Open ``path`` in binary mode, or raise AudioFileError saying why not."""
+    name = path.name or str(path)
+    if path.is_dir():
+        # Checked first: Windows reports opening a folder as "permission denied".
+        raise AudioFileError(f"Can't read '{name}': it is a folder, not an audio file.")
+    if path.exists() and not path.is_file():
+        # A FIFO or device would block or stream forever in open()/read().
+        raise AudioFileError(f"Can't read '{name}': it is not a regular file.")
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        raise AudioFileError(f"Can't read '{name}': the file does not exist.") from None
+    except PermissionError:
+        raise AudioFileError(f"Can't read '{name}': permission denied.") from None
+    except OSError as exc:
+        raise AudioFileError(f"Can't read '{name}': {exc.strerror or exc}.") from None
+
+
 def load_audio(
     path: str | os.PathLike,
     *,
@@ -128,23 +147,7 @@ def load_audio(
     if target_rate <= 0:
         raise ValueError(f"target_rate must be positive, got {target_rate}")
 
-    if path.is_dir():
-        # Checked first: Windows reports opening a folder as "permission denied".
-        raise AudioFileError(f"Can't read '{name}': it is a folder, not an audio file.")
-    if path.exists() and not path.is_file():
-        # A FIFO or device would block or stream forever in open()/read().
-        raise AudioFileError(f"Can't read '{name}': it is not a regular file.")
-    try:
-        handle = open(path, "rb")
-    except FileNotFoundError:
-        raise AudioFileError(f"Can't read '{name}': the file does not exist.") from None
-    except IsADirectoryError:
-        raise AudioFileError(f"Can't read '{name}': it is a folder, not an audio file.") from None
-    except PermissionError:
-        raise AudioFileError(f"Can't read '{name}': permission denied.") from None
-    except OSError as exc:
-        raise AudioFileError(f"Can't read '{name}': {exc.strerror or exc}.") from None
-
+    handle = open_for_reading(path)
     with handle:
         if os.fstat(handle.fileno()).st_size == 0:
             raise AudioFileError(f"Can't read '{name}': the file is empty.")

@@ -8,12 +8,13 @@ rename) so an interrupted save never leaves a half-written model.
 from __future__ import annotations
 
 import json
-import os
-import tempfile
 from pathlib import Path
 
 import torch
-from safetensors.torch import load_file, save_file
+from safetensors.torch import load_file
+from safetensors.torch import save as save_tensors
+
+from sketchpad.atomic import atomic_write_bytes, atomic_write_text
 
 from sketchpad.errors import SketchpadError
 
@@ -27,26 +28,14 @@ class ModelFileError(SketchpadError):
     """A model folder is missing, malformed or unsafe."""
 
 
-def _atomic_write(path: Path, write) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")
-    os.close(fd)
-    try:
-        write(tmp)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-
-
 def save_model_folder(folder, config: dict, tensors: dict[str, torch.Tensor]) -> Path:
     """Write config (with ``format_version`` added) and tensors into ``folder``."""
     folder = Path(folder)
     config = {"format_version": FORMAT_VERSION, **config}
+    folder.mkdir(parents=True, exist_ok=True)
     contiguous = {k: v.detach().cpu().contiguous() for k, v in tensors.items()}
-    _atomic_write(folder / WEIGHTS_NAME, lambda tmp: save_file(contiguous, tmp))
-    text = json.dumps(config, indent=2, sort_keys=False) + "\n"
-    _atomic_write(folder / CONFIG_NAME, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
+    atomic_write_bytes(folder / WEIGHTS_NAME, save_tensors(contiguous))
+    atomic_write_text(folder / CONFIG_NAME, json.dumps(config, indent=2) + "\n")
     return folder
 
 

@@ -31,6 +31,7 @@ from typing import Callable, Iterable
 import numpy as np
 import soundfile as sf
 
+from sketchpad.atomic import atomic_write, atomic_write_text
 from sketchpad.audio.io import PROJECT_RATE, SUPPORTED_EXTENSIONS, load_audio
 from sketchpad.errors import AudioFileError, SketchpadError
 from sketchpad.training import captions, gm, phrases as phrase_gen, render
@@ -147,14 +148,8 @@ def _read_manifest(root: Path) -> dict[str, Item]:
     return items
 
 
-def _write_text_atomic(path: Path, text: str) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_text(text, encoding="utf-8")
-    os.replace(tmp, path)
-
-
 def _write_manifest(root: Path, items: Iterable[Item]) -> None:
-    _write_text_atomic(root / MANIFEST_NAME, "".join(it.to_json() + "\n" for it in items))
+    atomic_write_text(root / MANIFEST_NAME, "".join(it.to_json() + "\n" for it in items))
 
 
 def write_flac(path: Path, audio: np.ndarray) -> float:
@@ -166,9 +161,7 @@ def write_flac(path: Path, audio: np.ndarray) -> float:
     if a.ndim == 2 and a.shape[1] == 2 and float(np.max(np.abs(a[:, 0] - a[:, 1]), initial=0.0)) <= MONO_TOLERANCE:
         a = a.mean(axis=1)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.stem}.tmp.flac")
-    sf.write(tmp, a, PROJECT_RATE, format="FLAC", subtype="PCM_16")
-    os.replace(tmp, path)
+    atomic_write(path, lambda out: sf.write(out, a, PROJECT_RATE, format="FLAC", subtype="PCM_16"))
     return len(a) / PROJECT_RATE
 
 
@@ -253,7 +246,7 @@ def _summary(root: Path, items: list[Item], params: dict, status: str, extra: di
         "total_seconds": round(sum(it.seconds for it in items), 2),
         "soundfont": params.get("soundfont"), "parameters": params, **extra,
     }
-    _write_text_atomic(root / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+    atomic_write_text(root / SUMMARY_NAME, json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
     return summary
 
 

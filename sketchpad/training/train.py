@@ -21,7 +21,8 @@ import torch
 import torch.distributed as dist
 
 from sketchpad.engine.model import save_sound_model
-from sketchpad.engine.model_files import FORMAT_VERSION, _atomic_write
+from sketchpad.atomic import atomic_write_bytes, atomic_write_text
+from sketchpad.engine.model_files import FORMAT_VERSION
 from sketchpad.engine.vae import SoundVAE, VAEConfig
 from sketchpad.training.losses import kl_divergence, mel_loss, multi_resolution_stft_loss
 
@@ -115,7 +116,7 @@ def _learning_rate(config: TrainConfig, step: int) -> float:
 
 def _save_checkpoint(run_dir: Path, model: SoundVAE, optimizer, step: int,
                      config: TrainConfig, rng: np.random.Generator, history: list) -> None:
-    from safetensors.torch import save_file
+    from safetensors.torch import save as save_tensors
 
     ckpt = run_dir / "checkpoint"
     save_sound_model(ckpt, model, name="checkpoint", extra_config={"training": config.to_dict()})
@@ -127,11 +128,10 @@ def _save_checkpoint(run_dir: Path, model: SoundVAE, optimizer, step: int,
             for key in ("exp_avg", "exp_avg_sq"):
                 if key in state:
                     tensors[f"{names[id(p)]}.{key}"] = state[key].detach().cpu().contiguous()
-    _atomic_write(ckpt / "optimizer.safetensors", lambda tmp: save_file(tensors, tmp))
+    atomic_write_bytes(ckpt / "optimizer.safetensors", save_tensors(tensors))
     meta = {"format_version": FORMAT_VERSION, "step": step, "rng": rng.bit_generator.state,
             "history": history[-2000:]}
-    text = json.dumps(meta)
-    _atomic_write(ckpt / "state.json", lambda tmp: Path(tmp).write_text(text))
+    atomic_write_text(ckpt / "state.json", json.dumps(meta))
 
 
 def _load_checkpoint(run_dir: Path, model: SoundVAE, optimizer, rng: np.random.Generator):

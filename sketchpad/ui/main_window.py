@@ -336,6 +336,10 @@ class MainWindow(QMainWindow):
 
     def _probe_compute_device(self) -> None:
         from sketchpad.engine.device import describe_compute_device
+        from sketchpad.engine.registry import list_models
+
+        models = list_models()
+        self.model_label.setText(f"Model: {models[0].name}" if models else "Model: none installed")
 
         self.pool.submit("device-probe", lambda ctx: describe_compute_device(), lane="model",
                          on_result=lambda text: self.device_label.setText(f"Compute: {text}"),
