@@ -43,6 +43,19 @@ def _build_parser() -> argparse.ArgumentParser:
     recon.add_argument("--model", default=None, help="model name or folder (default: shipped)")
     recon.add_argument("--bit-depth", default="pcm24", choices=["pcm16", "pcm24", "float32"])
 
+    bl = sub.add_parser("blend", help="blend two sounds or songs in latent space")
+    bl.add_argument("a", type=Path, help="sound A (content, and the output length)")
+    bl.add_argument("b", type=Path, help="sound B")
+    how = bl.add_mutually_exclusive_group(required=True)
+    how.add_argument("--mix", type=float, metavar="X", help="one blend, 0 = A .. 1 = B")
+    how.add_argument("--steps", type=int, metavar="N", help="N files from A to B, evenly spaced")
+    how.add_argument("--curve", metavar="T:X,...", help="automation, e.g. 0:0,30:1,60:0.5 (seconds:alpha)")
+    how.add_argument("--style", action="store_true", help="A's content with B's timbre")
+    bl.add_argument("--strength", type=float, default=1.0, help="style strength 0..1 (with --style)")
+    bl.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
+    bl.add_argument("--out", type=Path, required=True, help="OUT.wav, or a folder with --steps")
+    bl.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+
     tr = sub.add_parser("train", help="build the dataset and train a sound model "
                         "(CPU or CUDA; several processes under torchrun)")
     tr.add_argument("--name", default="my-sketch-vae", help="name of the new model")
@@ -110,6 +123,48 @@ def _cmd_reconstruct(args) -> int:
     return 0
 
 
+def _cmd_blend(args) -> int:
+    import numpy as np
+
+    from sketchpad.audio.export import WavMetadata, write_wav
+    from sketchpad.audio.io import load_audio
+    from sketchpad.engine.blend import parse_curve
+    from sketchpad.engine.blender import Blender
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import find_model
+
+    if args.mix is not None and not 0.0 <= args.mix <= 1.0:
+        raise SketchpadError(f"--mix must be between 0 and 1, got {args.mix}.")
+    if args.steps is not None and not 2 <= args.steps <= 64:
+        raise SketchpadError(f"--steps must be between 2 and 64, got {args.steps}.")
+    curve = parse_curve(args.curve) if args.curve is not None else None
+    model = SoundModel.load(find_model(args.model))
+    audio_a, audio_b = load_audio(args.a), load_audio(args.b)
+    blender = Blender(model, audio_a.samples, audio_b.samples)
+    mode = "slerp" if args.slerp else "linear"
+    title = f"{args.a.stem} x {args.b.stem}"
+
+    def save(path, audio, what):
+        peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+        if peak > 0.999:  # keep the blend from clipping in the file
+            audio = audio * (0.999 / peak)
+        meta = WavMetadata(model=model.name, title=f"{title} ({what})")
+        print(write_wav(path, audio, model.sample_rate, metadata=meta))
+
+    if args.steps is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
+        for i, (alpha, audio) in enumerate(blender.steps(args.steps, mode)):
+            name = f"{args.a.stem}-to-{args.b.stem}-{i + 1:02d}-alpha{alpha:.3f}.wav"
+            save(args.out / name, audio, f"step {i + 1} of {args.steps}, alpha {alpha:.3f}")
+    elif args.style:
+        save(args.out, blender.style(args.strength), f"style, strength {args.strength:g}")
+    elif curve is not None:
+        save(args.out, blender.curve(curve, mode), f"curve {args.curve}")
+    else:
+        save(args.out, blender.mix(args.mix, mode), f"mix {args.mix:g}")
+    return 0
+
+
 def _cmd_train(args) -> int:
     from sketchpad.core.paths import user_data_dir
     from sketchpad.engine.registry import user_models_dir
@@ -157,6 +212,7 @@ def _cmd_gui(args) -> int:
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
+             "blend": _cmd_blend,
              "evaluate": _cmd_evaluate}
 
 
