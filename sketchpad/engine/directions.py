@@ -13,6 +13,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from sketchpad.audio.descriptors import measure
+
 MIN_CORRELATION = 0.35
 
 # Descriptor name -> the slider label shown to producers.
@@ -46,8 +48,6 @@ def latent_summary(latents: np.ndarray) -> np.ndarray:
 
 def descriptors(audio: np.ndarray, rate: int, midi_note: int | None = None) -> dict[str, float]:
     """Numbers a producer would name: log centroid, attack, decay, level, flatness, pitch."""
-    from sketchpad.training.captions import measure
-
     x = audio.mean(axis=1) if audio.ndim == 2 else audio
     f = measure(x, rate)
     spectrum = np.abs(np.fft.rfft(x[: rate] * np.hanning(min(len(x), rate)))) + 1e-9

@@ -28,15 +28,13 @@ MIDI 60 = C4 (48 = C3).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 
+from sketchpad.audio.descriptors import HOP_SECONDS, RATE, envelope_db, first_index, measure, mono
+from sketchpad.audio.pitch import midi_to_hz, note_name
 from sketchpad.training import gm
 
 QUALITIES = ("bright", "dark", "percussive", "fast_decay", "long_release", "reverberant", "distorted")
-RATE = 44100
-_HOP_S = 0.01
 # Families whose notes are naturally inharmonic (bells, noises): only clipping makes them "distorted".
 _INHARMONIC_FAMILIES = {"mallet", "percussive", "fx"}
 
@@ -44,53 +42,6 @@ _INHARMONIC_FAMILIES = {"mallet", "percussive", "fx"}
 def velocity_word(velocity: int) -> str:
     """'soft' (< 60), 'medium' (60-99) or 'hard' (>= 100) for a MIDI velocity."""
     return "soft" if velocity < 60 else "medium" if velocity < 100 else "hard"
-
-
-@dataclass(frozen=True)
-class Features:
-    """Numbers behind the qualities. Times in seconds, levels in dB relative to the peak."""
-
-    attack_s: float
-    peak_s: float
-    drop_after_500ms_db: float
-    time_to_minus30_s: float | None  # from the peak; None if never
-    centroid_hz: float
-    clip_fraction: float
-    duration_s: float
-
-
-def _mono(audio: np.ndarray) -> np.ndarray:
-    a = np.asarray(audio, dtype=np.float64)
-    return a.mean(axis=1) if a.ndim == 2 else a
-
-
-def _envelope_db(x: np.ndarray, rate: int) -> np.ndarray:
-    hop = max(1, int(_HOP_S * rate))
-    n = len(x) // hop
-    if n == 0:
-        return np.full(1, -200.0)
-    rms = np.sqrt(np.mean(x[: n * hop].reshape(n, hop) ** 2, axis=1))
-    return 20 * np.log10(rms + 1e-12)
-
-
-def _first(mask: np.ndarray, start: int = 0) -> int | None:
-    idx = np.flatnonzero(mask[start:])
-    return int(idx[0]) + start if len(idx) else None
-
-
-def _centroid(x: np.ndarray, rate: int) -> float:
-    n_fft, hop = 2048, 512
-    if len(x) < n_fft:
-        x = np.pad(x, (0, n_fft - len(x)))
-    frames = np.lib.stride_tricks.sliding_window_view(x, n_fft)[::hop] * np.hanning(n_fft)
-    mag = np.abs(np.fft.rfft(frames, axis=1))
-    freqs = np.fft.rfftfreq(n_fft, 1.0 / rate)
-    per_frame = mag.sum(axis=1)
-    weights = (mag ** 2).sum(axis=1)
-    if weights.sum() <= 0:
-        return 0.0
-    cent = (mag * freqs).sum(axis=1) / np.maximum(per_frame, 1e-20)
-    return float((cent * weights).sum() / weights.sum())
 
 
 def _upper_harmonic_fraction(x: np.ndarray, rate: int, f0: float, start: int) -> float:
@@ -104,26 +55,6 @@ def _upper_harmonic_fraction(x: np.ndarray, rate: int, f0: float, start: int) ->
     return float(power[freqs > 8 * f0].sum() / total) if total > 0 else 0.0
 
 
-def measure(audio: np.ndarray, rate: int = RATE) -> Features:
-    """Envelope and spectrum numbers of a sound (see module docstring)."""
-    x = _mono(audio)
-    env = _envelope_db(x, rate)
-    peak_i = int(np.argmax(env))
-    top = env[peak_i]
-    onset_i = _first(env >= top - 40) or 0
-    reached = _first(env >= top - 6) or peak_i
-    later = min(len(env) - 1, peak_i + int(0.5 / _HOP_S))
-    m30 = _first(env < top - 30, peak_i)
-    absx = np.abs(x)
-    peak = absx.max() if len(x) else 0.0
-    clip = float(np.mean(absx >= peak * 0.999)) if peak > 0 else 0.0
-    return Features(
-        attack_s=(reached - onset_i) * _HOP_S, peak_s=peak_i * _HOP_S,
-        drop_after_500ms_db=float(top - env[later]),
-        time_to_minus30_s=None if m30 is None else (m30 - peak_i) * _HOP_S,
-        centroid_hz=_centroid(x, rate), clip_fraction=clip, duration_s=len(x) / rate)
-
-
 def qualities_of(meta: dict, audio: np.ndarray, rate: int = RATE) -> list[str]:
     """Quality words (in :data:`QUALITIES` order) for a sound and its metadata.
 
@@ -131,14 +62,14 @@ def qualities_of(meta: dict, audio: np.ndarray, rate: int = RATE) -> list[str]:
     ``midi_note`` (pitch, for notes), ``family``, ``hold_seconds``
     (note-off time, for notes and drums).
     """
-    x = _mono(audio)
+    x = mono(audio)
     if len(x) == 0 or not np.any(x):
         return []
     f = measure(x, rate)
-    env = _envelope_db(x, rate)
+    env = envelope_db(x, rate)
     top = float(env.max())
     pitched = meta.get("kind") == "note" and meta.get("midi_note") is not None
-    f0 = gm.midi_to_hz(meta["midi_note"]) if pitched else 0.0
+    f0 = midi_to_hz(meta["midi_note"]) if pitched else 0.0
     hold = meta.get("hold_seconds")
     found = set()
 
@@ -161,18 +92,18 @@ def qualities_of(meta: dict, audio: np.ndarray, rate: int = RATE) -> list[str]:
             found.add("fast_decay")
 
     if meta.get("kind") == "note" and hold is not None:
-        off = min(len(env) - 1, int(hold / _HOP_S))
+        off = min(len(env) - 1, int(hold / HOP_SECONDS))
         if env[off] >= top - 40:
-            end = _first(env < env[off] - 30, off)
-            release = ((end if end is not None else len(env)) - off) * _HOP_S
+            end = first_index(env < env[off] - 30, off)
+            release = ((end if end is not None else len(env)) - off) * HOP_SECONDS
             if release >= 0.5:
                 found.add("long_release")
 
     last_loud = np.flatnonzero(env >= top - 40)
     if len(last_loud):
         start = int(last_loud[-1])
-        end = _first(env < top - 60, start)
-        tail = ((end if end is not None else len(env)) - start) * _HOP_S
+        end = first_index(env < top - 60, start)
+        tail = ((end if end is not None else len(env)) - start) * HOP_SECONDS
         if tail >= 0.4:
             found.add("reverberant")
 
@@ -207,7 +138,7 @@ def caption_for(meta: dict, audio: np.ndarray, rate: int = RATE,
     kind = meta.get("kind")
     if kind == "note":
         parts = [f"{meta['source']} {meta['family'].replace('_', ' ')}", meta["instrument"],
-                 gm.note_name(int(meta["midi_note"])), velocity_word(int(meta["velocity"]))]
+                 note_name(int(meta["midi_note"])), velocity_word(int(meta["velocity"]))]
     elif kind == "drum":
         word = gm.CATEGORY_WORDS.get(meta["drum_category"], meta["drum_category"])
         parts = [f"{meta['source']} drum kit", meta["instrument"], f"{word} ({meta['drum_name']})",

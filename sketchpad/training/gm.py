@@ -179,16 +179,3 @@ def kit_source(kit_name: str) -> str:
     """'electronic' for drum machine kits (by preset name), else 'acoustic'."""
     low = kit_name.lower()
     return "electronic" if any(word in low for word in _ELECTRONIC_KITS) else "acoustic"
-
-
-_NOTE_NAMES = ("C", "C#", "D", "D#", "E", "F", "F#", "G", "G#", "A", "A#", "B")
-
-
-def note_name(midi_note: int) -> str:
-    """Scientific pitch name with MIDI 60 = C4 (48 = C3, 69 = A4); sharps, no flats."""
-    return f"{_NOTE_NAMES[midi_note % 12]}{midi_note // 12 - 1}"
-
-
-def midi_to_hz(midi_note: float) -> float:
-    """Equal-tempered frequency in Hz, A4 (69) = 440 Hz."""
-    return 440.0 * 2.0 ** ((midi_note - 69) / 12.0)

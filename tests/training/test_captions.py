@@ -1,7 +1,6 @@
 import numpy as np
 
 from sketchpad.training import captions, gm, render
-from tests.training.fonts import timgm  # noqa: F401  (fixture)
 
 RATE = 44100
 

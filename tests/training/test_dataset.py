@@ -7,7 +7,6 @@ import soundfile as sf
 
 from sketchpad.audio.export import write_wav
 from sketchpad.training import dataset
-from tests.training.fonts import timgm  # noqa: F401  (fixture)
 
 
 @pytest.fixture(scope="module")

@@ -1,7 +1,7 @@
 import numpy as np
 
-from sketchpad.training import gm, phrases, render
-from tests.training.fonts import timgm  # noqa: F401  (fixture)
+from sketchpad.audio import pitch
+from sketchpad.training import phrases, render
 
 RATE = render.RATE
 
@@ -74,4 +74,4 @@ def test_finish_tail_trims_silence():
     out = render.finish_tail(x)
     assert 1000 <= len(out) <= 1000 + int(0.011 * RATE)
     assert len(render.finish_tail(np.zeros((100, 2), np.float32))) == 0
-    assert gm.midi_to_hz(69) == 440.0
+    assert pitch.midi_to_hz(69) == 440.0

@@ -1,5 +1,5 @@
+from sketchpad.audio import pitch
 from sketchpad.training import gm, soundfonts
-from tests.training.fonts import timgm  # noqa: F401  (fixture)
 
 
 def test_timgm_presets_read_from_phdr(timgm):
@@ -33,6 +33,6 @@ def test_gm_tables():
 
 
 def test_note_names_use_c4_as_middle_c():
-    assert gm.note_name(60) == "C4" and gm.note_name(48) == "C3" and gm.note_name(69) == "A4"
-    assert gm.note_name(61) == "C#4"
+    assert pitch.note_name(60) == "C4" and pitch.note_name(48) == "C3" and pitch.note_name(69) == "A4"
+    assert pitch.note_name(61) == "C#4"
     assert 60 in gm.playable_notes(0, 3) and all((n - 60) % 3 == 0 for n in gm.playable_notes(0, 3))

@@ -13,13 +13,12 @@ from sketchpad.engine.vae import VAEConfig
 from sketchpad.training.dataset import build_dataset
 from sketchpad.training.run import run_training
 from sketchpad.training.train import TrainConfig
-from tests.training.fonts import timgm  # noqa: F401 - fixture
 
 TINY = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=1)
 
 
 @pytest.fixture(scope="module")
-def tiny_data(tmp_path_factory, timgm):  # noqa: F811
+def tiny_data(tmp_path_factory, timgm):
     folder = tmp_path_factory.mktemp("data")
     build_dataset(folder, soundfont=timgm, limit=16, phrases=1)
     return folder

@@ -1,4 +1,4 @@
-"""Shared fixture: the small TimGM6mb font (always present with pretty_midi). Imported by the tests."""
+"""Shared fixture: the small TimGM6mb font (always present with pretty_midi)."""
 
 import pytest
 
