@@ -43,6 +43,17 @@ def _build_parser() -> argparse.ArgumentParser:
     recon.add_argument("--model", default=None, help="model name or folder (default: shipped)")
     recon.add_argument("--bit-depth", default="pcm24", choices=["pcm16", "pcm24", "float32"])
 
+    gen = sub.add_parser("generate", help="type a description, get one-shots as WAV files")
+    gen.add_argument("prompt", help='e.g. "punchy 808 kick" or "warm pad C3"')
+    gen.add_argument("--count", type=int, default=8)
+    gen.add_argument("--seed", type=int, default=0)
+    gen.add_argument("--seconds", type=float, default=None,
+                     help="fixed length (default: the sound's own, trailing silence trimmed)")
+    gen.add_argument("--pitch", default=None, help="note name such as C3 (default: from the prompt)")
+    gen.add_argument("--out", type=Path, required=True, help="folder for the WAV files")
+    gen.add_argument("--model", default=None,
+                     help="sound model name or folder; its '-retrieval' index must sit beside it")
+
     bl = sub.add_parser("blend", help="blend two sounds or songs in latent space")
     bl.add_argument("a", type=Path, help="sound A (content, and the output length)")
     bl.add_argument("b", type=Path, help="sound B")
@@ -120,6 +131,38 @@ def _cmd_reconstruct(args) -> int:
     out = model.reconstruct(audio.samples)
     metadata = WavMetadata(model=model.name, title=f"{args.input.stem} (reconstructed)")
     print(write_wav(args.out, out, audio.sample_rate, bit_depth=args.bit_depth, metadata=metadata))
+    return 0
+
+
+def _cmd_generate(args) -> int:
+    import re
+
+    from sketchpad.audio.export import WavMetadata, write_wav
+    from sketchpad.audio.pitch import parse_note
+    from sketchpad.engine.retrieval import load_retrieval_engine
+    from sketchpad.engine.text import clean_prompt
+
+    prompt = clean_prompt(args.prompt)
+    if not 1 <= args.count <= 64:
+        raise SketchpadError(f"--count must be between 1 and 64, got {args.count}.")
+    if args.seconds is not None and not 0.05 <= args.seconds <= 30:
+        raise SketchpadError(f"--seconds must be between 0.05 and 30, got {args.seconds}.")
+    pitch = None
+    if args.pitch is not None:
+        pitch = parse_note(args.pitch)
+        if pitch is None:
+            raise SketchpadError(f"--pitch '{args.pitch}' is not a note name such as C3 or F#2.")
+    engine = load_retrieval_engine(args.model)
+    sounds = engine.generate(prompt, count=args.count, seed=args.seed, seconds=args.seconds,
+                             pitch=pitch)
+    args.out.mkdir(parents=True, exist_ok=True)
+    slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "sound"
+    note = pitch if pitch is not None else parse_note(prompt)
+    for i, sound in enumerate(sounds):
+        meta = WavMetadata(prompt=prompt, seed=args.seed, model=f"{engine.name}:{engine.model.name}",
+                           root_note=note, title=f"{prompt} #{i + 1}")
+        print(write_wav(args.out / f"{slug}-s{args.seed}-{i + 1:02d}.wav", sound.audio,
+                        engine.model.sample_rate, metadata=meta))
     return 0
 
 
@@ -212,7 +255,7 @@ def _cmd_gui(args) -> int:
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
-             "blend": _cmd_blend,
+             "blend": _cmd_blend, "generate": _cmd_generate,
              "evaluate": _cmd_evaluate}
 
 

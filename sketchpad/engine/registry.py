@@ -32,8 +32,10 @@ def find_model(name_or_path: str | Path | None = None) -> Path:
 
 
 def list_models() -> list[Path]:
+    """Sound model folders (retrieval indexes, which sit beside them, are left out)."""
     found = []
     for base in (models_dir(), user_models_dir()):
         if base.is_dir():
-            found += sorted(p for p in base.iterdir() if (p / CONFIG_NAME).is_file())
+            found += sorted(p for p in base.iterdir()
+                            if (p / CONFIG_NAME).is_file() and not p.name.endswith("-retrieval"))
     return found

@@ -89,6 +89,11 @@ def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
             "metrics": {},
         }, extra_tensors=tensors)
         log(f"model written to {out_dir}")
+        from sketchpad.training.build_index import build_retrieval_index
+
+        index_dir = out_dir.with_name(f"{out_dir.name}-retrieval")
+        build_retrieval_index(out_dir, data_dir, index_dir, log=log)
+        log(f"retrieval index written to {index_dir}")
     _barrier(world)
     return out_dir
 

@@ -1,0 +1,219 @@
+"""The retrieval engine: a prompt picks real sounds, their latents are blended.
+
+The idea of the ChopAN model in the text-to-one-shot thesis, made fast: the
+captions of the training sounds are embedded once; a prompt's embedding finds
+the nearest captions, and each result blends the latents of a few of those
+sounds (weights drawn from the seed), adds a little latent noise, and decodes.
+It needs no generative training and always sounds like real instruments, but
+it can only reach what lies between sounds it has.
+
+Index folder: config.json + weights.safetensors holding ``embeddings``
+(N, 384) float16, ``latents`` (C, total frames) float16 with every sound's
+frames concatenated, ``offsets`` (N + 1,) int64, ``midi_notes`` (N,) int16
+(-1 where unpitched); the config lists captions and kinds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from sketchpad.audio.pitch import parse_note
+from sketchpad.engine.model_files import read_model_folder, save_model_folder
+from sketchpad.errors import SketchpadError
+
+INDEX_KIND = "retrieval-index"
+TEMPERATURE = 0.04  # softmax temperature over cosine similarities
+CANDIDATES = 24
+
+
+@dataclass(frozen=True)
+class GeneratedSound:
+    """``audio``: float32 (frames,) at 44.1 kHz; ``latents``: (1, C, L)."""
+
+    audio: np.ndarray
+    latents: np.ndarray
+    seed: int
+    prompt: str
+    neighbours: tuple[str, ...]  # captions of the sounds that were blended
+
+
+def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
+              keep_seconds: float = 0.05) -> np.ndarray:
+    """Cut trailing silence (below ``floor_db`` relative to the peak) with a short fade."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    if peak <= 0:
+        return audio[: int(0.1 * rate)]
+    loud = np.flatnonzero(np.abs(audio) > peak * 10 ** (floor_db / 20))
+    end = min(audio.shape[0], int(loud[-1]) + int(keep_seconds * rate))
+    out = audio[:end].copy()
+    fade = min(end, int(0.01 * rate))
+    out[end - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    return out
+
+
+def fit_seconds(audio: np.ndarray, rate: int, seconds: float) -> np.ndarray:
+    frames = max(1, int(seconds * rate))
+    if audio.shape[0] >= frames:
+        out = audio[:frames].copy()
+        fade = min(frames, int(0.01 * rate))
+        out[frames - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
+        return out
+    return np.concatenate([audio, np.zeros(frames - audio.shape[0], np.float32)])
+
+
+def normalise_peak(audio: np.ndarray, peak_db: float = -1.0) -> np.ndarray:
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    return audio if peak <= 0 else (audio * (10 ** (peak_db / 20) / peak)).astype(np.float32)
+
+
+class RetrievalIndex:
+    def __init__(self, embeddings, latents, offsets, midi_notes, captions, kinds):
+        self.embeddings = np.asarray(embeddings, np.float32)
+        self.latents = np.asarray(latents, np.float32)
+        self.offsets = np.asarray(offsets, np.int64)
+        self.midi_notes = np.asarray(midi_notes, np.int64)
+        self.captions = list(captions)
+        self.kinds = list(kinds)
+
+    def __len__(self) -> int:
+        return len(self.captions)
+
+    def latent(self, i: int) -> np.ndarray:
+        """(1, C, frames) latents of sound ``i``."""
+        return self.latents[None, :, self.offsets[i]: self.offsets[i + 1]]
+
+    @classmethod
+    def load(cls, folder) -> "RetrievalIndex":
+        config, t = read_model_folder(folder)
+        if config.get("kind") != INDEX_KIND:
+            raise SketchpadError(f"'{folder}' is not a retrieval index.")
+        return cls(t["embeddings"].float().numpy(), t["latents"].float().numpy(),
+                   t["offsets"].numpy(), t["midi_notes"].numpy(),
+                   config["captions"], config["kinds"])
+
+    def save(self, folder, *, sound_model: str, extra_config: dict | None = None):
+        tensors = {
+            "embeddings": torch.from_numpy(self.embeddings.astype(np.float16)),
+            "latents": torch.from_numpy(np.ascontiguousarray(self.latents.astype(np.float16))),
+            "offsets": torch.from_numpy(self.offsets),
+            "midi_notes": torch.from_numpy(self.midi_notes.astype(np.int16)),
+        }
+        config = {"kind": INDEX_KIND, "sound_model": sound_model, "items": len(self),
+                  **(extra_config or {}), "captions": self.captions, "kinds": self.kinds}
+        return save_model_folder(folder, config, tensors)
+
+
+def build_index(sound_model, text_encoder, items, load, progress=None) -> RetrievalIndex:
+    """Encode ``items`` (objects with caption, kind, midi_note) whose mono audio
+    ``load(item)`` returns, and embed their captions."""
+    latents, offsets, notes = [], [0], []
+    for n, item in enumerate(items):
+        z = sound_model.encode(load(item))[0]
+        latents.append(z)
+        offsets.append(offsets[-1] + z.shape[1])
+        notes.append(-1 if item.midi_note is None or item.kind == "drum" else int(item.midi_note))
+        if progress is not None and n % 100 == 0:
+            progress(n / max(1, len(items)))
+    embeddings = text_encoder.embed([item.caption for item in items])
+    return RetrievalIndex(embeddings, np.concatenate(latents, axis=1), offsets, notes,
+                          [i.caption for i in items], [i.kind for i in items])
+
+
+def load_retrieval_engine(model_name=None, device: str | None = None) -> "RetrievalEngine":
+    """The index built with sound model ``model_name`` (default: the shipped one)."""
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import DEFAULT_SOUND_MODEL, find_model
+    from sketchpad.engine.text import shared_text_encoder
+
+    name = str(model_name or DEFAULT_SOUND_MODEL)
+    folder = find_model(f"{name.rstrip('/')}-retrieval")
+    index = RetrievalIndex.load(folder)
+    config, _ = read_model_folder(folder)
+    # The sound model sits beside its index (the shipped pair, or a user's trained pair).
+    beside = folder.parent / str(config.get("sound_model"))
+    model = SoundModel.load(beside if beside.is_dir() else find_model(config.get("sound_model")),
+                            device=device)
+    return RetrievalEngine(index, model, shared_text_encoder())
+
+
+class RetrievalEngine:
+    """Prompt -> one-shots. Decoding is batched: eight results cost about one decode pass."""
+
+    name = "retrieval"
+
+    def __init__(self, index: RetrievalIndex, sound_model, text_encoder):
+        self.index = index
+        self.model = sound_model
+        self.text = text_encoder
+        silence = sound_model.encode(np.zeros(sound_model.samples_per_latent * 8, np.float32))
+        self.silence = silence[0, :, 4]
+
+    def _candidates(self, query: np.ndarray, pitch: int | None) -> np.ndarray:
+        similarity = self.index.embeddings @ query
+        order = np.argsort(-similarity)
+        if pitch is not None:
+            notes = self.index.midi_notes[order]
+            near = order[(notes >= 0) & (np.abs(notes - pitch) <= 1)]
+            if len(near):  # pitched sounds at the asked note, best captions first
+                order = np.concatenate([near[:CANDIDATES], order])
+        top = order[:CANDIDATES]
+        weights = np.exp((similarity[top] - similarity[top].max()) / TEMPERATURE) + 1e-6
+        return top, weights / weights.sum()
+
+    def _blend(self, members: list[int], weights: np.ndarray) -> np.ndarray:
+        frames = self.index.offsets[members[0] + 1] - self.index.offsets[members[0]]
+        out = np.zeros((1, self.index.latents.shape[0], frames), np.float32)
+        for member, weight in zip(members, weights):
+            z = self.index.latent(member)[:, :, :frames]
+            if z.shape[2] < frames:
+                pad = np.broadcast_to(self.silence[None, :, None], (1, z.shape[1], frames - z.shape[2]))
+                z = np.concatenate([z, pad], axis=2)
+            out += weight * z
+        return out
+
+    def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
+                 pitch: int | None = None, variation: float = 0.3) -> list[GeneratedSound]:
+        from sketchpad.engine.text import clean_prompt
+
+        prompt = clean_prompt(prompt)
+        pitch = pitch if pitch is not None else parse_note(prompt)
+        query = self.text.embed([prompt])[0]
+        top, probabilities = self._candidates(query, pitch)
+        latents, neighbours = [], []
+        for i in range(count):
+            rng = np.random.default_rng([seed, i])
+            k = min(3, len(top))
+            members = list(rng.choice(top, size=k, replace=False, p=probabilities))
+            weights = rng.dirichlet([6.0] + [1.5] * (k - 1))
+            z = self._blend(members, weights)
+            z = z + variation * 0.15 * rng.standard_normal(z.shape).astype(np.float32)
+            latents.append(z)
+            neighbours.append(tuple(self.index.captions[m] for m in members))
+        return self._decode(prompt, seed, latents, neighbours, seconds)
+
+    def variations(self, sound: GeneratedSound, *, count: int = 8, seed: int = 0,
+                   amount: float = 0.5) -> list[GeneratedSound]:
+        """"More like this": small latent moves around ``sound``."""
+        latents = []
+        for i in range(count):
+            rng = np.random.default_rng([seed, 7919, i])
+            latents.append(sound.latents + amount * 0.2 * rng.standard_normal(
+                sound.latents.shape).astype(np.float32))
+        return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None)
+
+    def _decode(self, prompt, seed, latents, neighbours, seconds) -> list[GeneratedSound]:
+        rate = self.model.sample_rate
+        longest = max(z.shape[2] for z in latents)
+        batch = np.concatenate([np.concatenate([z, np.broadcast_to(
+            self.silence[None, :, None], (1, z.shape[1], longest - z.shape[2]))], axis=2)
+            for z in latents], axis=0)
+        audio = self.model.decode(batch)  # (frames, count): one pass for all results
+        results = []
+        for i, z in enumerate(latents):
+            clip = audio[: z.shape[2] * self.model.samples_per_latent, i]
+            clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
+            results.append(GeneratedSound(normalise_peak(clip), z, seed, prompt, neighbours[i]))
+        return results

@@ -1,0 +1,143 @@
+"""The retrieval engine on a tiny real model and the real text encoder."""
+
+import subprocess
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+import torch
+
+from sketchpad.engine.model import SoundModel, save_sound_model
+from sketchpad.engine.retrieval import RetrievalEngine, RetrievalIndex, build_index
+from sketchpad.engine.text import TextEncoder
+from sketchpad.engine.vae import SoundVAE, VAEConfig
+from sketchpad.errors import SketchpadError
+
+RATE = 44100
+
+
+@dataclass
+class FakeItem:
+    caption: str
+    kind: str
+    midi_note: int | None
+    audio: np.ndarray
+
+
+def _tone(freq, seconds, decay):
+    t = np.arange(int(seconds * RATE)) / RATE
+    return (0.5 * np.sin(2 * np.pi * freq * t) * np.exp(-t * decay)).astype(np.float32)
+
+
+ITEMS = [
+    FakeItem("electronic drum kit, kick drum, hard, percussive", "drum", 36, _tone(55, 0.5, 12)),
+    FakeItem("acoustic drum kit, snare drum, hard, percussive", "drum", 38, _tone(200, 0.3, 20)),
+    FakeItem("acoustic keyboard, Acoustic Grand Piano, C4, medium", "note", 60, _tone(261.6, 1.5, 3)),
+    FakeItem("acoustic keyboard, Acoustic Grand Piano, C3, medium", "note", 48, _tone(130.8, 1.5, 3)),
+    FakeItem("synthetic synth_lead, Lead 1 (square), A4, bright", "note", 69, _tone(440, 1.0, 1)),
+    FakeItem("synthetic synth_pad, Pad 2 (warm), C3, long release", "note", 48, _tone(130.8, 2.0, 0.5)),
+]
+
+
+@pytest.fixture(scope="module")
+def text():
+    return TextEncoder()
+
+
+@pytest.fixture(scope="module")
+def engine_dir(tmp_path_factory, text):
+    torch.manual_seed(0)
+    config = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=1)
+    folder = tmp_path_factory.mktemp("models")
+    model_dir = save_sound_model(folder / "tiny", SoundVAE(config), name="tiny")
+    model = SoundModel.load(model_dir, device="cpu")
+    index = build_index(model, text, ITEMS, lambda item: item.audio)
+    index.save(folder / "tiny-retrieval", sound_model="tiny")
+    return model_dir
+
+
+@pytest.fixture(scope="module")
+def engine(engine_dir, text):
+    index = RetrievalIndex.load(Path(str(engine_dir) + "-retrieval"))
+    return RetrievalEngine(index, SoundModel.load(engine_dir, device="cpu"), text)
+
+
+def test_index_round_trip(engine):
+    index = engine.index
+    assert len(index) == len(ITEMS) and index.captions[0] == ITEMS[0].caption
+    assert index.midi_notes[0] == -1 and index.midi_notes[2] == 60  # drums carry no pitch
+    assert index.latent(2).shape[:2] == (1, 16)
+
+
+def test_prompt_finds_matching_sounds(engine):
+    sounds = engine.generate("deep kick drum", count=4, seed=3)
+    assert len(sounds) == 4
+    assert all("kick" in s.neighbours[0] for s in sounds[:2]) or \
+        sum("kick" in s.neighbours[0] for s in sounds) >= 2
+    for s in sounds:
+        assert s.audio.dtype == np.float32 and np.isfinite(s.audio).all()
+        assert np.max(np.abs(s.audio)) == pytest.approx(10 ** (-1 / 20), rel=1e-3)
+
+
+def test_seed_reproducible_and_distinct(engine):
+    a = engine.generate("warm pad", count=3, seed=7)
+    b = engine.generate("warm pad", count=3, seed=7)
+    c = engine.generate("warm pad", count=3, seed=8)
+    for x, y in zip(a, b):
+        np.testing.assert_array_equal(x.audio, y.audio)
+    assert not np.array_equal(a[0].latents, c[0].latents)
+    assert not np.array_equal(a[0].latents, a[1].latents)  # results in one batch differ
+
+
+def test_pitch_in_prompt_prefers_that_note(engine):
+    sounds = engine.generate("piano C3", count=4, seed=1)
+    assert sum("C3" in s.neighbours[0] for s in sounds) >= 3
+
+
+def test_seconds_fixes_the_length(engine):
+    sounds = engine.generate("snare", count=2, seed=0, seconds=0.25)
+    assert all(s.audio.shape[0] == int(0.25 * RATE) for s in sounds)
+
+
+@pytest.mark.parametrize("prompt", ["", "   ", "!!!"])
+def test_empty_prompts_are_refused(engine, prompt):
+    with pytest.raises(SketchpadError, match="Describe the sound"):
+        engine.generate(prompt)
+
+
+@pytest.mark.parametrize("prompt", ["🥁🔥 kick", "grosse caisse profonde", "x" * 10000])
+def test_odd_prompts_still_give_sounds(engine, prompt):
+    sounds = engine.generate(prompt, count=2, seed=0)
+    assert len(sounds) == 2 and all(np.isfinite(s.audio).all() for s in sounds)
+
+
+def test_more_like_this_moves_by_the_asked_amount(engine):
+    base = engine.generate("bright lead", count=1, seed=0)[0]
+    small = engine.variations(base, count=3, seed=1, amount=0.25)
+    large = engine.variations(base, count=3, seed=1, amount=1.0)
+    for s_var, l_var in zip(small, large):
+        assert s_var.latents.shape == base.latents.shape
+        assert not np.array_equal(s_var.latents, base.latents)
+        near = np.linalg.norm(s_var.latents - base.latents)
+        far = np.linalg.norm(l_var.latents - base.latents)
+        assert far == pytest.approx(4 * near, rel=1e-4)
+        assert s_var.prompt == base.prompt and np.isfinite(s_var.audio).all()
+
+
+def test_generate_command(engine_dir, tmp_path):
+    exe = Path(sys.executable).with_name("sketchpad")
+    cmd = [str(exe), "generate", "punchy kick", "--count", "3", "--seed", "5",
+           "--out", str(tmp_path / "a"), "--model", str(engine_dir)]
+    first = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+    assert first.returncode == 0, first.stderr
+    paths = first.stdout.split()
+    assert len(paths) == 3 and all(sf.info(p).samplerate == 44100 for p in paths)
+    again = subprocess.run(cmd[:-4] + ["--out", str(tmp_path / "b"), "--model", str(engine_dir)],
+                           capture_output=True, text=True, timeout=300)
+    for p, q in zip(paths, again.stdout.split()):
+        assert Path(p).read_bytes() == Path(q).read_bytes()
+    bad = subprocess.run(cmd[:2] + [""] + cmd[3:], capture_output=True, text=True, timeout=300)
+    assert bad.returncode == 2 and "Describe the sound" in bad.stderr
