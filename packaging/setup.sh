@@ -32,6 +32,10 @@ for lib in "${!needed_libs[@]}"; do
   ldconfig -p | grep -q "$lib" || missing+=("${needed_libs[$lib]}")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
+if [ $with_tests = 1 ]; then  # the packaging tests validate the desktop files
+  command -v desktop-file-validate >/dev/null || missing+=(desktop-file-utils)
+  command -v appstreamcli >/dev/null || missing+=(appstream)
+fi
 command -v python3 >/dev/null || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"

