@@ -28,8 +28,9 @@ declare -A needed_libs=(
   [libdbus-1.so.3]=libdbus-1-3
 )
 missing=()
+known_libs="$(ldconfig -p 2>/dev/null || true)"
 for lib in "${!needed_libs[@]}"; do
-  ldconfig -p | grep -q "$lib" || missing+=("${needed_libs[$lib]}")
+  grep -qF "$lib" <<<"$known_libs" || missing+=("${needed_libs[$lib]}")
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
 if [ $with_tests = 1 ]; then  # the packaging tests validate the desktop files
