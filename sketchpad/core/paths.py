@@ -3,16 +3,19 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 _PACKAGE_DIR = Path(__file__).resolve().parent.parent
 
 
 def _bundled(name: str) -> Path:
-    # A source checkout or editable install keeps resources/ and models/ beside
-    # the package; an installed wheel carries them inside it.
-    inside = _PACKAGE_DIR / name
-    return inside if inside.is_dir() else _PACKAGE_DIR.parent / name
+    # A source checkout (or editable install) keeps resources/ and models/ beside
+    # the package; an installed wheel puts them in <prefix>/share/sketchpad/.
+    beside = _PACKAGE_DIR.parent / name
+    if beside.is_dir():
+        return beside
+    return Path(sys.prefix) / "share" / "sketchpad" / name
 
 
 def resources_dir() -> Path:
