@@ -27,6 +27,7 @@ from sketchpad.errors import SketchpadError
 INDEX_KIND = "retrieval-index"
 TEMPERATURE = 0.04  # softmax temperature over cosine similarities
 CANDIDATES = 24
+PITCH_POOL = 400  # closest captions searched for sounds at the asked note
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class GeneratedSound:
     seed: int
     prompt: str
     neighbours: tuple[str, ...]  # captions of the sounds that were blended
+    semitones: float = 0.0  # varispeed applied after decoding to reach the asked pitch
 
 
 def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
@@ -62,6 +64,14 @@ def fit_seconds(audio: np.ndarray, rate: int, seconds: float) -> np.ndarray:
         out[frames - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
         return out
     return np.concatenate([audio, np.zeros(frames - audio.shape[0], np.float32)])
+
+
+def varispeed(audio: np.ndarray, rate: int, semitones: float) -> np.ndarray:
+    """Shift pitch (and length) by ``semitones``, like a sampler playing a note higher."""
+    from sketchpad.audio.io import resample
+
+    ratio = 2.0 ** (semitones / 12.0)
+    return resample(audio, rate, max(1, int(round(rate / ratio))))
 
 
 def normalise_peak(audio: np.ndarray, peak_db: float = -1.0) -> np.ndarray:
@@ -151,17 +161,28 @@ class RetrievalEngine:
         silence = sound_model.encode(np.zeros(sound_model.samples_per_latent * 8, np.float32))
         self.silence = silence[0, :, 4]
 
-    def _candidates(self, query: np.ndarray, pitch: int | None) -> np.ndarray:
+    def _candidates(self, query: np.ndarray, pitch: int | None):
+        """(indices, probabilities, semitones to shift) of the sounds to draw from.
+
+        With a pitch, the candidates are the best-matching sounds recorded at
+        one note, the one nearest the asked pitch among the closest captions;
+        the result is then varispeeded by the remaining interval, as a sampler
+        does, so blended members never disagree about the pitch.
+        """
         similarity = self.index.embeddings @ query
         order = np.argsort(-similarity)
+        shift = 0
         if pitch is not None:
-            notes = self.index.midi_notes[order]
-            near = order[(notes >= 0) & (np.abs(notes - pitch) <= 1)]
-            if len(near):  # pitched sounds at the asked note, best captions first
-                order = np.concatenate([near[:CANDIDATES], order])
+            notes = self.index.midi_notes[order[:PITCH_POOL]]
+            pitched = order[:PITCH_POOL][notes >= 0]
+            if len(pitched):
+                relevant = self.index.midi_notes[pitched[:CANDIDATES]]
+                note = int(relevant[np.argmin(np.abs(relevant - pitch))])
+                order = pitched[self.index.midi_notes[pitched] == note]
+                shift = pitch - note
         top = order[:CANDIDATES]
         weights = np.exp((similarity[top] - similarity[top].max()) / TEMPERATURE) + 1e-6
-        return top, weights / weights.sum()
+        return top, weights / weights.sum(), shift
 
     def _blend(self, members: list[int], weights: np.ndarray) -> np.ndarray:
         frames = self.index.offsets[members[0] + 1] - self.index.offsets[members[0]]
@@ -181,7 +202,7 @@ class RetrievalEngine:
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
         query = self.text.embed([prompt])[0]
-        top, probabilities = self._candidates(query, pitch)
+        top, probabilities, shift = self._candidates(query, pitch)
         latents, neighbours = [], []
         for i in range(count):
             rng = np.random.default_rng([seed, i])
@@ -192,7 +213,7 @@ class RetrievalEngine:
             z = z + variation * 0.15 * rng.standard_normal(z.shape).astype(np.float32)
             latents.append(z)
             neighbours.append(tuple(self.index.captions[m] for m in members))
-        return self._decode(prompt, seed, latents, neighbours, seconds)
+        return self._decode(prompt, seed, latents, neighbours, seconds, shift)
 
     def variations(self, sound: GeneratedSound, *, count: int = 8, seed: int = 0,
                    amount: float = 0.5) -> list[GeneratedSound]:
@@ -202,9 +223,11 @@ class RetrievalEngine:
             rng = np.random.default_rng([seed, 7919, i])
             latents.append(sound.latents + amount * 0.2 * rng.standard_normal(
                 sound.latents.shape).astype(np.float32))
-        return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None)
+        return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None,
+                            sound.semitones)
 
-    def _decode(self, prompt, seed, latents, neighbours, seconds) -> list[GeneratedSound]:
+    def _decode(self, prompt, seed, latents, neighbours, seconds,
+                semitones: float = 0.0) -> list[GeneratedSound]:
         rate = self.model.sample_rate
         longest = max(z.shape[2] for z in latents)
         batch = np.concatenate([np.concatenate([z, np.broadcast_to(
@@ -214,6 +237,9 @@ class RetrievalEngine:
         results = []
         for i, z in enumerate(latents):
             clip = audio[: z.shape[2] * self.model.samples_per_latent, i]
+            if semitones:
+                clip = varispeed(clip, rate, semitones)
             clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
-            results.append(GeneratedSound(normalise_peak(clip), z, seed, prompt, neighbours[i]))
+            results.append(GeneratedSound(normalise_peak(clip), z, seed, prompt, neighbours[i],
+                                          semitones))
         return results

@@ -97,6 +97,23 @@ def test_pitch_in_prompt_prefers_that_note(engine):
     assert sum("C3" in s.neighbours[0] for s in sounds) >= 3
 
 
+def test_missing_note_is_reached_by_varispeed(engine, text):
+    top, _, shift = engine._candidates(text.embed(["piano D3"])[0], 50)
+    assert shift == 2 and set(engine.index.midi_notes[top]) == {48}
+    sounds = engine.generate("piano D3", count=2, seed=0)
+    assert all(s.semitones == 2 for s in sounds)
+
+
+def test_varispeed_moves_a_sine_by_the_interval():
+    from sketchpad.engine.retrieval import varispeed
+
+    t = np.arange(RATE) / RATE
+    up = varispeed(np.sin(2 * np.pi * 220 * t).astype(np.float32), RATE, 12)
+    spectrum = np.abs(np.fft.rfft(up * np.hanning(len(up))))
+    peak_hz = np.argmax(spectrum) * RATE / len(up)
+    assert abs(peak_hz - 440) < 2 and abs(len(up) - RATE / 2) <= 1
+
+
 def test_seconds_fixes_the_length(engine):
     sounds = engine.generate("snare", count=2, seed=0, seconds=0.25)
     assert all(s.audio.shape[0] == int(0.25 * RATE) for s in sounds)
