@@ -30,6 +30,8 @@ class Clip:
     playback: np.ndarray  # float32 (frames, 2), C-contiguous: handed to the player as is
     source_path: Path | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
+    # What made it, for exports: prompt, seed, model, root_note (any may be missing).
+    origin: dict = field(default_factory=dict)
 
     @property
     def frames(self) -> int:
@@ -52,7 +54,8 @@ def playback_buffer(samples: np.ndarray) -> np.ndarray:
 
 
 def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,
-              notes=(), ctx: JobContext | None = None, progress_span=(0.0, 1.0)) -> Clip:
+              notes=(), origin: dict | None = None, ctx: JobContext | None = None,
+              progress_span=(0.0, 1.0)) -> Clip:
     """Analyse ``samples`` for display and playback. Runs on a worker thread."""
     lo, hi = progress_span
 
@@ -71,7 +74,7 @@ def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=N
     report(1.0)
     return Clip(name=name, samples=samples, sample_rate=sample_rate, pyramid=pyramid,
                 spectrogram=spectrogram, playback=playback, source_path=source_path,
-                notes=tuple(notes))
+                notes=tuple(notes), origin=dict(origin or {}))
 
 
 def load_clip(path, ctx: JobContext | None = None) -> Clip:

@@ -21,6 +21,8 @@ from PySide6.QtWidgets import (
     QSplitter,
     QStackedWidget,
     QToolBar,
+    QVBoxLayout,
+    QWidget,
 )
 
 from sketchpad import PROJECT_NAME, __version__
@@ -30,7 +32,10 @@ from sketchpad.audio.playback import PlaybackEngine
 from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
+from sketchpad.core.generation import generate_clips
+from sketchpad.ui.prompt_bar import PromptBar
 from sketchpad.ui.spectrogram_view import SpectrogramView
+from sketchpad.ui.tile_grid import TileGrid
 from sketchpad.ui.waveform_view import WaveformView
 from sketchpad.ui.workers import WorkerPool
 
@@ -70,13 +75,20 @@ def about_html() -> str:
             f"<p><b>Bundled data and libraries</b></p><ul>{licences}</ul>")
 
 
+def _default_generator_loader():
+    from sketchpad.engine.retrieval import load_retrieval_engine
+
+    return load_retrieval_engine()
+
+
 def format_time(seconds: float) -> str:
     minutes, rest = divmod(max(0.0, seconds), 60.0)
     return f"{int(minutes)}:{rest:06.3f}"
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, *, engine: PlaybackEngine | None = None, settings: QSettings | None = None):
+    def __init__(self, *, engine: PlaybackEngine | None = None, settings: QSettings | None = None,
+                 generator_loader=None):
         super().__init__()
         self.setWindowTitle(PROJECT_NAME)
         self.setAcceptDrops(True)
@@ -86,11 +98,14 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(parent=self)
         self.engine = engine or PlaybackEngine()
         self._load_job = None
+        self.generator = None  # the prompt engine, loaded in the background
+        self._generator_loader = generator_loader or _default_generator_loader
 
         self._build_views()
         self._build_actions()
         self._build_status_bar()
         self.project.clip_changed.connect(self._show_clip)
+        self.project.tiles_changed.connect(self.tile_grid.set_clips)
         self.pool.error.connect(self.show_error)
 
         self._playhead_timer = QTimer(self)
@@ -105,6 +120,7 @@ class MainWindow(QMainWindow):
         self.resize(1280, 800)
         self._restore_layout()
         self._probe_compute_device()
+        self._load_generator()
 
     # -- construction ------------------------------------------------------------
     def _build_views(self) -> None:
@@ -125,7 +141,22 @@ class MainWindow(QMainWindow):
         self._stack = QStackedWidget()
         self._stack.addWidget(hint)
         self._stack.addWidget(self.splitter)
-        self.setCentralWidget(self._stack)
+        self.prompt_bar = PromptBar()
+        self.prompt_bar.set_ready(False)
+        self.prompt_bar.generate_requested.connect(self.generate)
+        self.tile_grid = TileGrid()
+        self.tile_grid.tile_activated.connect(self.audition_tile)
+        top = QWidget()
+        column = QVBoxLayout(top)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.addWidget(self.prompt_bar)
+        column.addWidget(self.tile_grid, 1)
+        self.main_splitter = QSplitter(Qt.Orientation.Vertical)
+        self.main_splitter.setObjectName("mainSplitter")
+        self.main_splitter.addWidget(top)
+        self.main_splitter.addWidget(self._stack)
+        self.main_splitter.setSizes([230, 570])
+        self.setCentralWidget(self.main_splitter)
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -150,6 +181,10 @@ class MainWindow(QMainWindow):
         self.loop_action = self._action("&Loop", self._on_loop_toggled, Qt.Key.Key_L,
                                         "Loop playback")
         self.loop_action.setCheckable(True)
+        for number in range(1, 10):
+            self._action(f"Audition {number}", lambda _=False, i=number - 1: self.tile_grid.activate(i),
+                         getattr(Qt.Key, f"Key_{number}"))
+        self._action("Focus prompt", lambda: self.prompt_bar.edit.setFocus(), "Ctrl+L")
         about_action = self._action("&About Sketchpad", self.show_about)
         demo_action = self._action("Open &Demo Sound", self.open_demo, tip="Open a bundled demo groove")
 
@@ -283,6 +318,50 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{clip.name} — {PROJECT_NAME}" if clip else PROJECT_NAME)
         self._update_playhead()
 
+    # -- prompt to tiles ---------------------------------------------------------------
+    def _load_generator(self) -> None:
+        loader = self._generator_loader
+        self.pool.submit("load-generator", lambda ctx: loader(), lane="model",
+                         on_result=self._on_generator_ready, on_error=self._on_generator_failed)
+
+    def _on_generator_ready(self, generator) -> None:
+        self.generator = generator
+        self.prompt_bar.set_ready(True)
+        self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
+
+    def _on_generator_failed(self, message: str) -> None:
+        self.prompt_bar.set_ready(False, "No model")
+        self.show_error(f"The prompt box is off: {message}")
+
+    @Slot(str, int, int)
+    def generate(self, prompt: str, count: int, seed: int) -> None:
+        """Generate ``count`` sounds for ``prompt`` on the model worker; tiles follow."""
+        if self.generator is None:
+            self.show_error("The sound models are still loading.")
+            return
+        generator = self.generator
+        self.project.remember_prompt(prompt)
+        self.statusBar().showMessage(f"Generating “{prompt}” (seed {seed})…")
+        self.pool.submit("generate", lambda ctx: generate_clips(generator, prompt, count=count,
+                                                                seed=seed, ctx=ctx),
+                         lane="model", on_result=self._on_generated, on_error=self.show_error)
+
+    def _on_generated(self, clips: list[Clip]) -> None:
+        self.project.set_tiles(clips)
+        self.statusBar().showMessage(f"{len(clips)} sounds: click a tile or press 1–{min(9, len(clips))}.", 6000)
+        if clips:
+            self.tile_grid.activate(0)
+
+    @Slot(int)
+    def audition_tile(self, index: int) -> None:
+        if not 0 <= index < len(self.project.tiles):
+            return
+        clip = self.project.tiles[index]
+        if self.project.clip is not clip:
+            self.project.set_clip(clip)
+        if not self.engine.play(clip.playback, loop=self.loop_action.isChecked()):
+            self.show_error(self.engine.status_text)
+
     # -- export --------------------------------------------------------------------
     def export_dialog(self) -> None:
         clip = self.project.clip
@@ -306,7 +385,10 @@ class MainWindow(QMainWindow):
         self.settings.setValue("export/folder", str(path.parent))
         depth = str(self.settings.value("export/bit_depth", "pcm24"))
         rate = int(self.settings.value("export/rate", 44100))
-        metadata = WavMetadata(prompt=None, seed=None, model=None, root_note=None, title=clip.name)
+        origin = clip.origin
+        metadata = WavMetadata(prompt=origin.get("prompt"), seed=origin.get("seed"),
+                               model=origin.get("model"), root_note=origin.get("root_note"),
+                               title=clip.name)
         self.pool.submit(
             "export", lambda ctx: write_wav(path, clip.samples, clip.sample_rate,
                                             bit_depth=depth, out_rate=rate, metadata=metadata),
@@ -399,13 +481,16 @@ class MainWindow(QMainWindow):
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
-        splitter = self.settings.value("window/splitter")
-        if splitter is not None:
-            self.splitter.restoreState(splitter)
+        for key, splitter in (("window/splitter", self.splitter),
+                              ("window/main_splitter", self.main_splitter)):
+            state = self.settings.value(key)
+            if state is not None:
+                splitter.restoreState(state)
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
         self.settings.setValue("window/splitter", self.splitter.saveState())
+        self.settings.setValue("window/main_splitter", self.main_splitter.saveState())
         self.settings.sync()
         self._playhead_timer.stop()
         self._device_timer.stop()
