@@ -32,6 +32,9 @@ class Clip:
     notes: tuple[str, ...] = field(default_factory=tuple)
     # What made it, for exports: prompt, seed, model, root_note (any may be missing).
     origin: dict = field(default_factory=dict)
+    # The untouched latents (channels, C, frames) when known, so sliders always
+    # start from the original sound instead of piling edits on edits.
+    latents: np.ndarray | None = None
 
     @property
     def frames(self) -> int:
@@ -54,8 +57,8 @@ def playback_buffer(samples: np.ndarray) -> np.ndarray:
 
 
 def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,
-              notes=(), origin: dict | None = None, ctx: JobContext | None = None,
-              progress_span=(0.0, 1.0)) -> Clip:
+              notes=(), origin: dict | None = None, latents: np.ndarray | None = None,
+              ctx: JobContext | None = None, progress_span=(0.0, 1.0)) -> Clip:
     """Analyse ``samples`` for display and playback. Runs on a worker thread."""
     lo, hi = progress_span
 
@@ -74,7 +77,7 @@ def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=N
     report(1.0)
     return Clip(name=name, samples=samples, sample_rate=sample_rate, pyramid=pyramid,
                 spectrogram=spectrogram, playback=playback, source_path=source_path,
-                notes=tuple(notes), origin=dict(origin or {}))
+                notes=tuple(notes), origin=dict(origin or {}), latents=latents)
 
 
 def load_clip(path, ctx: JobContext | None = None) -> Clip:

@@ -1,10 +1,14 @@
-"""Prompt -> playable clips: the background job behind the prompt box."""
+"""Background jobs of the prompt box and the sliders: prompt -> clips, sliders -> clip."""
 
 from __future__ import annotations
+
+import numpy as np
 
 from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, make_clip
 from sketchpad.core.jobs import JobContext
+from sketchpad.engine.latent_ops import SliderState, apply_sliders
+from sketchpad.engine.retrieval import varispeed
 
 
 def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float | None = None,
@@ -17,7 +21,28 @@ def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float
             ctx.progress((i + 1) / len(sounds), "analysing")
         origin = {"prompt": sound.prompt, "seed": seed, "index": i,
                   "model": f"{engine.name}:{engine.model.name}",
-                  "root_note": parse_note(sound.prompt)}
+                  "root_note": parse_note(sound.prompt), "semitones": sound.semitones,
+                  "gain": sound.gain}
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
-                               origin=origin))
+                               origin=origin, latents=sound.latents))
     return clips
+
+
+def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None = None) -> Clip:
+    """``clip`` re-decoded with the sliders applied to its original latents."""
+    base = clip.latents if clip.latents is not None else model.encode(clip.samples)
+    if ctx is not None:
+        ctx.check()
+    audio = model.decode(apply_sliders(base, state, model.directions))
+    semitones = clip.origin.get("semitones") or 0.0
+    if semitones:
+        audio = np.stack([varispeed(audio[:, c], model.sample_rate, semitones)
+                          for c in range(audio.shape[1])], axis=1)
+    audio = audio[: clip.frames] * np.float32(clip.origin.get("gain", 1.0))
+    if audio.shape[0] < clip.frames:
+        audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
+    fade = min(audio.shape[0], model.sample_rate // 100)  # 10 ms, as generation ends
+    audio[audio.shape[0] - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+    origin = {**clip.origin, "sliders": state}
+    return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
+                     notes=clip.notes, origin=origin, latents=base)

@@ -40,6 +40,7 @@ class GeneratedSound:
     prompt: str
     neighbours: tuple[str, ...]  # captions of the sounds that were blended
     semitones: float = 0.0  # varispeed applied after decoding to reach the asked pitch
+    gain: float = 1.0  # level applied after decoding (peak normalisation)
 
 
 def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
@@ -72,11 +73,6 @@ def varispeed(audio: np.ndarray, rate: int, semitones: float) -> np.ndarray:
 
     ratio = 2.0 ** (semitones / 12.0)
     return resample(audio, rate, max(1, int(round(rate / ratio))))
-
-
-def normalise_peak(audio: np.ndarray, peak_db: float = -1.0) -> np.ndarray:
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    return audio if peak <= 0 else (audio * (10 ** (peak_db / 20) / peak)).astype(np.float32)
 
 
 class RetrievalIndex:
@@ -240,6 +236,8 @@ class RetrievalEngine:
             if semitones:
                 clip = varispeed(clip, rate, semitones)
             clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
-            results.append(GeneratedSound(normalise_peak(clip), z, seed, prompt, neighbours[i],
-                                          semitones))
+            peak = float(np.max(np.abs(clip))) if clip.size else 0.0
+            gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
+            results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
+                                          neighbours[i], semitones, gain))
         return results

@@ -12,6 +12,7 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QActionGroup, QKeySequence
 from PySide6.QtWidgets import (
+    QDockWidget,
     QFileDialog,
     QLabel,
     QMainWindow,
@@ -32,8 +33,9 @@ from sketchpad.audio.playback import PlaybackEngine
 from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
-from sketchpad.core.generation import generate_clips
+from sketchpad.core.generation import generate_clips, reshape_clip
 from sketchpad.ui.prompt_bar import PromptBar
+from sketchpad.ui.slider_panel import SliderPanel
 from sketchpad.ui.spectrogram_view import SpectrogramView
 from sketchpad.ui.tile_grid import TileGrid
 from sketchpad.ui.waveform_view import WaveformView
@@ -157,6 +159,15 @@ class MainWindow(QMainWindow):
         self.main_splitter.addWidget(self._stack)
         self.main_splitter.setSizes([230, 570])
         self.setCentralWidget(self.main_splitter)
+        self.slider_panel = SliderPanel()
+        self.slider_panel.changed.connect(self.shape)
+        dock = QDockWidget("Shape", self)
+        dock.setObjectName("shapeDock")
+        dock.setWidget(self.slider_panel)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
+        self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
+        self._shaped_clip = None  # set while a slider result is being shown
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -311,6 +322,10 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage("Loading cancelled.", 4000)
 
     def _show_clip(self, clip: Clip | None) -> None:
+        if clip is not self._shaped_clip and self.slider_panel.isEnabled():
+            self.slider_panel.blockSignals(True)  # a new sound starts from neutral sliders
+            self.slider_panel.reset()
+            self.slider_panel.blockSignals(False)
         self.waveform.set_clip(clip)
         self.spectrogram.set_clip(clip)
         self._stack.setCurrentIndex(1 if clip is not None else 0)
@@ -328,6 +343,7 @@ class MainWindow(QMainWindow):
         self.generator = generator
         self.prompt_bar.set_ready(True)
         self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
+        self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
 
     def _on_generator_failed(self, message: str) -> None:
         self.prompt_bar.set_ready(False, "No model")
@@ -361,6 +377,34 @@ class MainWindow(QMainWindow):
             self.project.set_clip(clip)
         if not self.engine.play(clip.playback, loop=self.loop_action.isChecked()):
             self.show_error(self.engine.status_text)
+
+    # -- sliders -----------------------------------------------------------------------
+    @Slot(object)
+    def shape(self, state) -> None:
+        """Re-decode the current sound with the sliders; a newer move drops a waiting one."""
+        clip, generator = self.project.clip, self.generator
+        if clip is None or generator is None:
+            return
+        model = generator.model
+        self.pool.submit("shape", lambda ctx: reshape_clip(model, clip, state, ctx),
+                         lane="model", on_result=lambda new: self._on_shaped(clip, new),
+                         on_error=self.show_error)
+
+    def _on_shaped(self, old: Clip, new: Clip) -> None:
+        if self.project.clip is not old:
+            return  # the user moved on to another sound meanwhile
+        for i, tile_clip in enumerate(self.project.tiles):
+            if tile_clip is old:
+                self.project.tiles[i] = new
+                self.tile_grid.tiles[i].clip = new
+                self.tile_grid.tiles[i].update()
+        playing = self.engine.is_playing
+        position = int(self.engine.position_seconds * new.sample_rate) if playing else 0
+        self._shaped_clip = new
+        self.project.set_clip(new)
+        self._shaped_clip = None
+        # Hear the change at once: continue from the playhead, or start the sound over.
+        self.engine.play(new.playback, start_frame=position, loop=self.loop_action.isChecked())
 
     # -- export --------------------------------------------------------------------
     def export_dialog(self) -> None:

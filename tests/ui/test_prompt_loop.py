@@ -1,5 +1,6 @@
 """The producer's loop on the shipped models: prompt, tiles, audition, export."""
 
+import numpy as np
 from PySide6.QtCore import Qt
 
 from sketchpad.audio.export import read_wav_metadata
@@ -41,3 +42,35 @@ def test_prompt_history_recalls_with_up(qtbot, window):
     assert bar.edit.text() == "deep 808"
     qtbot.keyClick(bar.edit, Qt.Key.Key_Down)
     assert bar.edit.text() == "warm pad C3"
+
+
+def test_slider_move_redecodes_the_sound(qtbot, window):
+    _ready(qtbot, window)
+    window.generate("warm pad C3", 4, 3)
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 4, timeout=60000)
+    original = window.project.clip
+    names = [d.name for d in window.generator.model.directions[:8]]
+    assert names and window.slider_panel.isEnabled()
+    window.slider_panel.slider(names[0]).setValue(200)  # +2 standard deviations
+    qtbot.waitUntil(lambda: window.project.clip is not original, timeout=30000)
+    shaped = window.project.clip
+    assert shaped.frames == original.frames and shaped.origin["prompt"] == "warm pad C3"
+    assert shaped.origin["sliders"].directions[names[0]] == 2.0
+    assert window.project.tiles[0] is shaped
+    assert not np.allclose(shaped.samples, original.samples, atol=1e-3)
+    window.slider_panel.reset()  # back to neutral: the original sound again
+    qtbot.waitUntil(lambda: window.project.clip is not shaped, timeout=30000)
+    body = original.frames - 4410  # the last 100 ms differ by the end fade and padding
+    np.testing.assert_allclose(window.project.clip.samples[:body], original.samples[:body], atol=2e-3)
+
+
+def test_slider_drag_does_not_pile_up_jobs(qtbot, window):
+    _ready(qtbot, window)
+    window.generate("bright piano", 2, 1)
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
+    slider = window.slider_panel.slider("Noise")
+    for value in range(0, 101, 5):  # 21 moves in one burst, like a drag
+        slider.setValue(value)
+    assert window.pool.pending <= 3  # at most the running job and one waiting
+    qtbot.waitUntil(lambda: window.pool.pending == 0, timeout=30000)
+    assert window.project.clip.origin["sliders"].noise == 1.0
