@@ -28,7 +28,7 @@ declare -A needed_libs=(
   [libdbus-1.so.3]=libdbus-1-3
 )
 missing=()
-known_libs="$(ldconfig -p 2>/dev/null || true)"
+known_libs="$(/sbin/ldconfig -p 2>/dev/null || ldconfig -p 2>/dev/null || true)"
 for lib in "${!needed_libs[@]}"; do
   grep -qF "$lib" <<<"$known_libs" || missing+=("${needed_libs[$lib]}")
 done
@@ -41,8 +41,9 @@ command -v python3 >/dev/null || missing+=(python3)
 if [ ${#missing[@]} -gt 0 ]; then
   echo "setup: installing system packages: ${missing[*]}"
   export DEBIAN_FRONTEND=noninteractive
-  apt-get update -qq
-  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  as_root=(); [ "$(id -u)" != 0 ] && as_root=(sudo)
+  "${as_root[@]}" apt-get update -qq
+  "${as_root[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
 [ -x .venv/bin/python ] || python3 -m venv .venv

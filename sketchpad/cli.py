@@ -77,7 +77,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="checkpoint folder (resumed if present)")
     tr.add_argument("--soundfont", type=Path, default=None, help="an .sf2 to render from")
     tr.add_argument("--user-folder", type=Path, default=None, help="add your own samples")
-    tr.add_argument("--phrases", type=int, default=200, help="multi-instrument phrases to render")
+    tr.add_argument("--phrases", type=int, default=None,
+                    help="multi-instrument phrases to render (default 200; an existing dataset "
+                    "is reused as it is unless this or --soundfont is given)")
     tr.add_argument("--steps", type=int, default=None)
     tr.add_argument("--batch-size", type=int, default=None)
     tr.add_argument("--seed", type=int, default=0)
@@ -96,6 +98,16 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--json", type=Path, default=None, help="also write the results here")
     ev.add_argument("--music", type=int, default=12, help="music excerpts (10 s each)")
     return parser
+
+
+def make_folder(path: Path) -> None:
+    """Create an output folder, or say in one line why it can't be."""
+    if path.exists() and not path.is_dir():
+        raise SketchpadError(f"'{path}' is a file; --out needs a folder here.")
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as err:
+        raise SketchpadError(f"Can't create folder '{path}': {err.strerror or err}.") from None
 
 
 def _cmd_info(args) -> int:
@@ -143,6 +155,8 @@ def _cmd_generate(args) -> int:
     from sketchpad.engine.text import clean_prompt
 
     prompt = clean_prompt(args.prompt)
+    if args.seed < 0:
+        raise SketchpadError(f"--seed must be 0 or more, got {args.seed}.")
     if not 1 <= args.count <= 64:
         raise SketchpadError(f"--count must be between 1 and 64, got {args.count}.")
     if args.seconds is not None and not 0.05 <= args.seconds <= 30:
@@ -155,7 +169,7 @@ def _cmd_generate(args) -> int:
     engine = load_retrieval_engine(args.model)
     sounds = engine.generate(prompt, count=args.count, seed=args.seed, seconds=args.seconds,
                              pitch=pitch)
-    args.out.mkdir(parents=True, exist_ok=True)
+    make_folder(args.out)
     slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "sound"
     note = pitch if pitch is not None else parse_note(prompt)
     for i, sound in enumerate(sounds):
@@ -195,7 +209,7 @@ def _cmd_blend(args) -> int:
         print(write_wav(path, audio, model.sample_rate, metadata=meta))
 
     if args.steps is not None:
-        args.out.mkdir(parents=True, exist_ok=True)
+        make_folder(args.out)
         for i, (alpha, audio) in enumerate(blender.steps(args.steps, mode)):
             name = f"{args.a.stem}-to-{args.b.stem}-{i + 1:02d}-alpha{alpha:.3f}.wav"
             save(args.out / name, audio, f"step {i + 1} of {args.steps}, alpha {alpha:.3f}")
@@ -214,6 +228,10 @@ def _cmd_train(args) -> int:
     from sketchpad.training.run import default_threads, run_training
     from sketchpad.training.train import TrainConfig
 
+    for name, value, low in (("--steps", args.steps, 1), ("--batch-size", args.batch_size, 1),
+                             ("--phrases", args.phrases, 0), ("--seed", args.seed, 0)):
+        if value is not None and value < low:
+            raise SketchpadError(f"{name} must be {low} or more, got {value}.")
     default_threads()
     config = TrainConfig(seed=args.seed)
     if args.steps is not None:

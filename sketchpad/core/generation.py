@@ -28,9 +28,16 @@ def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float
     return clips
 
 
-def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None = None) -> Clip:
-    """``clip`` re-decoded with the sliders applied to its original latents."""
-    base = clip.latents if clip.latents is not None else model.encode(clip.samples)
+def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None = None,
+                 latents=None) -> Clip:
+    """``clip`` (the unshaped source) re-decoded with the sliders applied to its latents.
+
+    ``latents`` may pass the source's latents when already known (a file is then
+    encoded once, not on every move); the result carries them and its source.
+    """
+    base = latents if latents is not None else clip.latents
+    if base is None:
+        base = model.encode(clip.samples)
     if ctx is not None:
         ctx.check()
     audio = model.decode(apply_sliders(base, state, model.directions))
@@ -43,6 +50,6 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
     fade = min(audio.shape[0], model.sample_rate // 100)  # 10 ms, as generation ends
     audio[audio.shape[0] - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
-    origin = {**clip.origin, "sliders": state}
+    origin = {**clip.origin, "sliders": state, "source": clip}
     return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
                      notes=clip.notes, origin=origin, latents=base)

@@ -44,7 +44,8 @@ def compute_directions(model: SoundModel, manifest: Manifest, items, seed: int =
 
 
 def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
-                 soundfont=None, user_folder=None, phrases: int = 200, log=stderr_log) -> Path:
+                 soundfont=None, user_folder=None, phrases: int | None = None,
+                 log=stderr_log) -> Path:
     rank, world = _distributed()
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
     if rank == 0:
@@ -56,10 +57,12 @@ def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
                 last[0] = time.perf_counter()
                 log(f"dataset {fraction * 100:5.1f}%  {text}")
 
-        if _read_json(data_dir / "dataset.json").get("status") == "complete" and soundfont is None:
+        if (_read_json(data_dir / "dataset.json").get("status") == "complete"
+                and soundfont is None and phrases is None):
             log(f"reusing the dataset in {data_dir}")
-        else:
-            build_dataset(data_dir, soundfont=soundfont, phrases=phrases, progress=progress)
+        else:  # builds, resumes, or adds what the new settings ask for
+            build_dataset(data_dir, soundfont=soundfont,
+                          phrases=200 if phrases is None else phrases, progress=progress)
         if user_folder is not None:
             add_user_folder(data_dir, user_folder, progress=progress)
         log(f"dataset ready in {time.perf_counter() - began:.0f} s")

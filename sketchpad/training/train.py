@@ -101,8 +101,11 @@ def _distributed() -> tuple[int, int]:
     """(rank, world size); initialises the process group under torchrun."""
     world = int(os.environ.get("WORLD_SIZE", "1"))
     if world > 1 and not dist.is_initialized():
+        from datetime import timedelta
+
         backend = "nccl" if torch.cuda.is_available() else "gloo"
-        dist.init_process_group(backend=backend)
+        # Rank 0 may render the dataset or build the index while the others wait.
+        dist.init_process_group(backend=backend, timeout=timedelta(hours=3))
     return (dist.get_rank() if world > 1 else 0), world
 
 
@@ -177,6 +180,8 @@ def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
                                   betas=(0.8, 0.99), weight_decay=1e-4)
     rng = np.random.default_rng(config.seed + 1000 * rank)
     start, history = _load_checkpoint(run_dir, model, optimizer, rng)
+    if world > 1:  # the checkpoint holds rank 0's generator: give every rank its own stream
+        rng = np.random.default_rng([config.seed, rank, start])
     if start and rank == 0:
         log(f"resuming from step {start}")
     net = model

@@ -100,6 +100,7 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(parent=self)
         self.engine = engine or PlaybackEngine()
         self._load_job = None
+        self._load_token = None
         self.generator = None  # the prompt engine, loaded in the background
         self._generator_loader = generator_loader or _default_generator_loader
 
@@ -168,6 +169,8 @@ class MainWindow(QMainWindow):
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._shaped_clip = None  # set while a slider result is being shown
+        self._shape_serial = 0
+        self._source_latents = (None, None)  # (source clip, its latents): encode a file once
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -284,11 +287,17 @@ class MainWindow(QMainWindow):
         self.progress.setVisible(True)
         self.cancel_button.setVisible(True)
         self.statusBar().showMessage(f"Loading {name}…")
+        token = object()  # callbacks of an older, superseded load must not touch this one
+        self._load_token = token
+
+        def current(callback):
+            return lambda *args: callback(*args) if self._load_token is token else None
+
         self._load_job = self.pool.submit(
             "load", lambda ctx: load_clip(path, ctx), lane="io",
-            on_result=self._on_loaded, on_error=self._on_load_failed,
-            on_progress=lambda f, _t: self.progress.setValue(int(f * 1000)),
-            on_cancelled=self._on_load_cancelled)
+            on_result=current(self._on_loaded), on_error=current(self._on_load_failed),
+            on_progress=current(lambda f, _t: self.progress.setValue(int(f * 1000))),
+            on_cancelled=current(self._on_load_cancelled))
 
     @property
     def is_loading(self) -> bool:
@@ -301,6 +310,7 @@ class MainWindow(QMainWindow):
 
     def _end_load(self) -> None:
         self._load_job = None
+        self._load_token = None
         self.progress.setVisible(False)
         self.cancel_button.setVisible(False)
 
@@ -323,8 +333,9 @@ class MainWindow(QMainWindow):
 
     def _show_clip(self, clip: Clip | None) -> None:
         if clip is not self._shaped_clip and self.slider_panel.isEnabled():
-            self.slider_panel.blockSignals(True)  # a new sound starts from neutral sliders
-            self.slider_panel.reset()
+            # Sliders show what was done to this sound (neutral for a new one).
+            self.slider_panel.blockSignals(True)
+            self.slider_panel.set_state(clip.origin.get("sliders") if clip is not None else None)
             self.slider_panel.blockSignals(False)
         self.waveform.set_clip(clip)
         self.spectrogram.set_clip(clip)
@@ -381,18 +392,40 @@ class MainWindow(QMainWindow):
     # -- sliders -----------------------------------------------------------------------
     @Slot(object)
     def shape(self, state) -> None:
-        """Re-decode the current sound with the sliders; a newer move drops a waiting one."""
+        """Re-decode the current sound with the sliders, always from its unshaped source.
+
+        A newer move drops a waiting one; only the newest result is shown, and a
+        neutral state brings back the source itself (the original audio, untouched).
+        """
         clip, generator = self.project.clip, self.generator
         if clip is None or generator is None:
             return
+        source = clip.origin.get("source", clip)
+        self._shape_serial += 1
+        serial = self._shape_serial
+        if state.is_neutral():
+            self.pool.cancel_kind("shape")
+            self._show_shaped(source, source)
+            return
+        cached = self._source_latents[1] if self._source_latents[0] is source else None
         model = generator.model
-        self.pool.submit("shape", lambda ctx: reshape_clip(model, clip, state, ctx),
-                         lane="model", on_result=lambda new: self._on_shaped(clip, new),
-                         on_error=self.show_error)
+        self.pool.submit(
+            "shape", lambda ctx: reshape_clip(model, source, state, ctx, latents=cached),
+            lane="model", on_error=self.show_error,
+            on_result=lambda new: self._on_shaped(serial, source, new))
 
-    def _on_shaped(self, old: Clip, new: Clip) -> None:
-        if self.project.clip is not old:
-            return  # the user moved on to another sound meanwhile
+    def _on_shaped(self, serial: int, source: Clip, new: Clip) -> None:
+        self._source_latents = (source, new.latents)
+        current = self.project.clip
+        if serial != self._shape_serial or current is None \
+                or current.origin.get("source", current) is not source:
+            return  # a newer move is on its way, or the user picked another sound
+        self._show_shaped(source, new)
+
+    def _show_shaped(self, source: Clip, new: Clip) -> None:
+        old = self.project.clip
+        if old is new:
+            return
         for i, tile_clip in enumerate(self.project.tiles):
             if tile_clip is old:
                 self.project.tiles[i] = new

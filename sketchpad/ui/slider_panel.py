@@ -95,6 +95,14 @@ class SliderPanel(QWidget):
     def reset(self) -> None:
         self._set_all(lambda row: int(row.neutral * STEPS))
 
+    def set_state(self, state: SliderState | None) -> None:
+        """Show ``state`` (None: neutral); emits one ``changed`` unless signals are blocked."""
+        state = state or SliderState()
+        values = {**state.directions, "Amplify": state.gain, "Noise": state.noise,
+                  "Smoothing": state.smoothing}
+        self._seed = state.noise_seed
+        self._set_all(lambda row: int(round(values.get(row.label.text(), row.neutral) * STEPS)))
+
     def randomise_directions(self) -> None:
         self._seed += 1
         rng = np.random.default_rng(self._seed)

@@ -9,6 +9,7 @@ connections and callbacks run on the UI thread, never on a worker.
 from __future__ import annotations
 
 import logging
+import time
 import traceback
 from dataclasses import dataclass
 from typing import Any, Callable
@@ -21,6 +22,7 @@ from sketchpad.errors import SketchpadError
 log = logging.getLogger(__name__)
 
 LANES = {"model": 1, "io": 2}
+_STILL_RUNNING: list = []  # workers whose job outlived shutdown: kept alive, never destroyed
 
 
 @dataclass
@@ -149,14 +151,23 @@ class WorkerPool(QObject):
     def pending(self) -> int:
         return len(self._jobs)
 
-    def shutdown(self, wait_ms: int = 5000) -> None:
-        """Cancel everything and join the threads (call before the app quits)."""
+    def shutdown(self, wait_ms: int = 3000) -> None:
+        """Cancel everything and join the threads, waiting at most ``wait_ms`` in all.
+
+        A job that ignores cancellation (a model still loading) may outlive the
+        wait; its thread is then kept referenced until it ends instead of being
+        destroyed while running, which would abort the process.
+        """
         for job in list(self._jobs.values()):
             job.cancel()
         for queue in self._queues.values():
             queue.close()
+        deadline = time.monotonic() + wait_ms / 1000
         for worker in self._workers:
-            worker.wait(wait_ms)
+            left_ms = max(0, int((deadline - time.monotonic()) * 1000))
+            if not worker.wait(left_ms):
+                worker.setParent(None)
+                _STILL_RUNNING.append(worker)
         self._jobs.clear()
         self._callbacks.clear()
 
