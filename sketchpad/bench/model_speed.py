@@ -38,3 +38,16 @@ def measure_model_speed(model, *, decode_runs: int = 30, song_seconds: float = 1
         model.reconstruct(song)
         rtf.append(song_seconds / (time.perf_counter() - began))
     return {"oneshot_decode_ms": decode_ms, "song_roundtrip_rtf": rtf}
+
+
+def measure_prompt_speed(engine, *, runs: int = 10) -> list[float]:
+    """Milliseconds from prompt text to eight playable one-shots (encode text, blend, decode)."""
+    prompts = ["punchy 808 kick", "warm analog pad C3", "bright bell", "plucky bass E2",
+               "crisp closed hi-hat", "airy flute", "distorted guitar", "soft piano C4"]
+    engine.generate(prompts[0], count=8, seed=0)  # warm-up
+    times = []
+    for run in range(runs):
+        began = time.perf_counter()
+        engine.generate(prompts[run % len(prompts)], count=8, seed=run)
+        times.append((time.perf_counter() - began) * 1000)
+    return times
