@@ -15,6 +15,7 @@ frames concatenated, ``offsets`` (N + 1,) int64, ``midi_notes`` (N,) int16
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -25,7 +26,15 @@ from sketchpad.engine.model_files import read_model_folder, save_model_folder
 from sketchpad.errors import SketchpadError
 
 INDEX_KIND = "retrieval-index"
-TEMPERATURE = 0.04  # softmax temperature over cosine similarities
+TEMPERATURE = 0.04  # softmax temperature over the match scores
+# Sentence embeddings of short prompts against long captions are noisy ("punchy
+# 808 kick" is about as close to a shakuhachi as to an 808 kick), so the score
+# adds the share of the prompt's words that the caption contains.
+WORD_WEIGHT = 0.3
+_STOP_WORDS = {"a", "an", "the", "of", "with", "and", "sound", "sounds", "some", "like", "very"}
+_WORD_FORMS = {"hihat": "hi hat", "hats": "hat", "kicks": "kick", "snares": "snare",
+               "bassdrum": "kick", "bd": "kick", "sd": "snare", "keys": "keyboard",
+               "synths": "synth", "strings": "string", "pads": "pad", "bells": "bell"}
 CANDIDATES = 24
 PITCH_POOL = 400  # closest captions searched for sounds at the asked note
 
@@ -41,6 +50,15 @@ class GeneratedSound:
     neighbours: tuple[str, ...]  # captions of the sounds that were blended
     semitones: float = 0.0  # varispeed applied after decoding to reach the asked pitch
     gain: float = 1.0  # level applied after decoding (peak normalisation)
+
+
+def words_of(text: str) -> set[str]:
+    """Lower-case word set of ``text`` with common producer spellings unified."""
+    words = re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
+    out = set()
+    for word in words:
+        out.update(_WORD_FORMS.get(word, word).split())
+    return out - _STOP_WORDS
 
 
 def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
@@ -154,10 +172,20 @@ class RetrievalEngine:
         self.index = index
         self.model = sound_model
         self.text = text_encoder
+        self._caption_words = [words_of(c) for c in index.captions]
         silence = sound_model.encode(np.zeros(sound_model.samples_per_latent * 8, np.float32))
         self.silence = silence[0, :, 4]
 
-    def _candidates(self, query: np.ndarray, pitch: int | None):
+    def scores(self, prompt: str, query: np.ndarray) -> np.ndarray:
+        """Match score of every indexed sound: cosine similarity plus shared words."""
+        similarity = self.index.embeddings @ query
+        wanted = {w for w in words_of(prompt) if parse_note(w.upper()) is None}
+        if wanted:
+            shared = np.array([len(wanted & words) for words in self._caption_words], np.float32)
+            similarity = similarity + WORD_WEIGHT * shared / len(wanted)
+        return similarity
+
+    def _candidates(self, similarity: np.ndarray, pitch: int | None):
         """(indices, probabilities, semitones to shift) of the sounds to draw from.
 
         With a pitch, the candidates are the best-matching sounds recorded at
@@ -165,7 +193,6 @@ class RetrievalEngine:
         the result is then varispeeded by the remaining interval, as a sampler
         does, so blended members never disagree about the pitch.
         """
-        similarity = self.index.embeddings @ query
         order = np.argsort(-similarity)
         shift = 0
         if pitch is not None:
@@ -198,7 +225,7 @@ class RetrievalEngine:
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
         query = self.text.embed([prompt])[0]
-        top, probabilities, shift = self._candidates(query, pitch)
+        top, probabilities, shift = self._candidates(self.scores(prompt, query), pitch)
         latents, neighbours = [], []
         for i in range(count):
             rng = np.random.default_rng([seed, i])

@@ -98,7 +98,7 @@ def test_pitch_in_prompt_prefers_that_note(engine):
 
 
 def test_missing_note_is_reached_by_varispeed(engine, text):
-    top, _, shift = engine._candidates(text.embed(["piano D3"])[0], 50)
+    top, _, shift = engine._candidates(engine.scores("piano D3", text.embed(["piano D3"])[0]), 50)
     assert shift == 2 and set(engine.index.midi_notes[top]) == {48}
     sounds = engine.generate("piano D3", count=2, seed=0)
     assert all(s.semitones == 2 for s in sounds)
