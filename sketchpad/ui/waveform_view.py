@@ -29,7 +29,8 @@ class WaveformView(pg.PlotWidget):
         self.hideButtons()
         self.showGrid(x=True, y=False, alpha=0.15)
         self.getPlotItem().getAxis("left").setWidth(48)
-        self.setLabel("bottom", "time", units="s")
+        self.setLabel("bottom", "time (s)")
+        self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
         self.setMouseEnabled(x=True, y=False)
         self._clip: Clip | None = None
         self._curves: list[pg.PlotDataItem] = []
