@@ -31,7 +31,7 @@ def machine_summary() -> str:
 def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: int = 3,
                    device: str | None = None, model_name: str | None = None) -> int:
     from sketchpad.bench.model_speed import measure_model_speed
-    from sketchpad.bench.ui_stall import measure_ui_stalls
+    from sketchpad.ui.stall_bench import measure_ui_stalls
     from sketchpad.engine.device import compute_device
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model

@@ -8,7 +8,7 @@ It needs no generative training and always sounds like real instruments, but
 it can only reach what lies between sounds it has.
 
 Index folder: config.json + weights.safetensors holding ``embeddings``
-(N, 384) float16, ``latents`` (C, total frames) float16 with every sound's
+(N, 384) int8 with ``embedding_scales`` (N,) float16, ``latents`` (C, total frames) float16 with every sound's
 frames concatenated, ``offsets`` (N + 1,) int64, ``midi_notes`` (N,) int16
 (-1 where unpitched); the config lists captions and kinds.
 """
@@ -114,13 +114,17 @@ class RetrievalIndex:
         config, t = read_model_folder(folder)
         if config.get("kind") != INDEX_KIND:
             raise SketchpadError(f"'{folder}' is not a retrieval index.")
-        return cls(t["embeddings"].float().numpy(), t["latents"].float().numpy(),
+        # Embeddings are stored as int8 with one scale per row (half the size of float16).
+        embeddings = t["embeddings"].float().numpy() * t["embedding_scales"].float().numpy()[:, None]
+        return cls(embeddings, t["latents"].float().numpy(),
                    t["offsets"].numpy(), t["midi_notes"].numpy(),
                    config["captions"], config["kinds"])
 
     def save(self, folder, *, sound_model: str, extra_config: dict | None = None):
+        scales = np.maximum(np.abs(self.embeddings).max(axis=1), 1e-8) / 127.0
         tensors = {
-            "embeddings": torch.from_numpy(self.embeddings.astype(np.float16)),
+            "embeddings": torch.from_numpy(np.round(self.embeddings / scales[:, None]).astype(np.int8)),
+            "embedding_scales": torch.from_numpy(scales.astype(np.float16)),
             "latents": torch.from_numpy(np.ascontiguousarray(self.latents.astype(np.float16))),
             "offsets": torch.from_numpy(self.offsets),
             "midi_notes": torch.from_numpy(self.midi_notes.astype(np.int16)),
