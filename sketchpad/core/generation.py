@@ -8,7 +8,7 @@ from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, make_clip
 from sketchpad.core.jobs import JobContext
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
-from sketchpad.engine.retrieval import varispeed
+from sketchpad.engine.retrieval import fade_out, varispeed
 
 
 def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float | None = None,
@@ -48,8 +48,7 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     audio = audio[: clip.frames] * np.float32(clip.origin.get("gain", 1.0))
     if audio.shape[0] < clip.frames:
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
-    fade = min(audio.shape[0], model.sample_rate // 100)  # 10 ms, as generation ends
-    audio[audio.shape[0] - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)[:, None]
+    fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
     origin = {**clip.origin, "sliders": state, "source": clip}
     return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
                      notes=clip.notes, origin=origin, latents=base)

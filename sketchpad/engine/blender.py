@@ -24,8 +24,7 @@ class Blender:
                 raise SketchpadError(f"Sound {name} is too short to blend (one sample).")
         self.model = model
         self.frames = audio_a.shape[0]
-        silence = model.encode(np.zeros(model.samples_per_latent * 8, np.float32))
-        self.silence = silence[0, :, 4]  # a frame well inside the silent clip
+        self.silence = model.silence_frame()
         self.za, self.zb = blend.pair(model.encode(audio_a), model.encode(audio_b), self.silence)
 
     @property

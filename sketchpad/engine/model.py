@@ -37,6 +37,7 @@ class SoundModel:
         self.config: VAEConfig = vae.config
         self.extras: dict[str, np.ndarray] = {}
         self.directions: list[Direction] = []  # slider axes, see sketchpad.engine.directions
+        self._silence: np.ndarray | None = None
 
     # -- files ---------------------------------------------------------------------
     @classmethod
@@ -80,6 +81,14 @@ class SoundModel:
 
     def latent_frames_for(self, samples: int) -> int:
         return max(1, -(-samples // self.samples_per_latent))
+
+    def silence_frame(self) -> np.ndarray:
+        """(latent_channels,) latent frame of digital silence, for padding sounds
+        to a common length (zeros are not silence in this latent space)."""
+        if self._silence is None:
+            z = self.encode(np.zeros(self.samples_per_latent * 8, np.float32))
+            self._silence = z[0, :, 4]  # a frame well inside the silent clip
+        return self._silence
 
     # -- inference -------------------------------------------------------------------
     def encode(self, audio: np.ndarray) -> np.ndarray:

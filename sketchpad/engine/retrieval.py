@@ -61,6 +61,14 @@ def words_of(text: str) -> set[str]:
     return out - _STOP_WORDS
 
 
+def fade_out(audio: np.ndarray, rate: int, seconds: float = 0.01) -> np.ndarray:
+    """Linear fade over the last ``seconds`` (in place; (frames,) or (frames, ch)); no click at the cut."""
+    fade = min(audio.shape[0], int(seconds * rate))
+    ramp = np.linspace(1.0, 0.0, fade, dtype=np.float32)
+    audio[audio.shape[0] - fade:] *= ramp if audio.ndim == 1 else ramp[:, None]
+    return audio
+
+
 def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
               keep_seconds: float = 0.05) -> np.ndarray:
     """Cut trailing silence (below ``floor_db`` relative to the peak) with a short fade."""
@@ -69,19 +77,13 @@ def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
         return audio[: int(0.1 * rate)]
     loud = np.flatnonzero(np.abs(audio) > peak * 10 ** (floor_db / 20))
     end = min(audio.shape[0], int(loud[-1]) + int(keep_seconds * rate))
-    out = audio[:end].copy()
-    fade = min(end, int(0.01 * rate))
-    out[end - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    return out
+    return fade_out(audio[:end].copy(), rate)
 
 
 def fit_seconds(audio: np.ndarray, rate: int, seconds: float) -> np.ndarray:
     frames = max(1, int(seconds * rate))
     if audio.shape[0] >= frames:
-        out = audio[:frames].copy()
-        fade = min(frames, int(0.01 * rate))
-        out[frames - fade:] *= np.linspace(1.0, 0.0, fade, dtype=np.float32)
-        return out
+        return fade_out(audio[:frames].copy(), rate)
     return np.concatenate([audio, np.zeros(frames - audio.shape[0], np.float32)])
 
 
@@ -177,8 +179,7 @@ class RetrievalEngine:
         self.model = sound_model
         self.text = text_encoder
         self._caption_words = [words_of(c) for c in index.captions]
-        silence = sound_model.encode(np.zeros(sound_model.samples_per_latent * 8, np.float32))
-        self.silence = silence[0, :, 4]
+        self.silence = sound_model.silence_frame()
 
     def scores(self, prompt: str, query: np.ndarray) -> np.ndarray:
         """Match score of every indexed sound: cosine similarity plus shared words."""
