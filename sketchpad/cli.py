@@ -92,6 +92,14 @@ def _build_parser() -> argparse.ArgumentParser:
                        help="compute device for the models (default: CUDA when present)")
     bench.add_argument("--model", default=None, help="model name or folder (default: shipped)")
 
+    shot = sub.add_parser("screenshot", help="save a PNG of the window mid-session "
+                          "(offscreen; no display needed)")
+    shot.add_argument("out", type=Path, help="OUT.png")
+    shot.add_argument("--prompt", default="warm pad C3", help="what the window generates first")
+    shot.add_argument("--scale", type=float, default=1.0,
+                      help="device pixel ratio, e.g. 2 for a 4K screen at 200%%")
+    shot.add_argument("--size", default="1280x800", help="window size in logical pixels, WxH")
+
     ev = sub.add_parser("evaluate", help="score a sound model against the Griffin-Lim baseline "
                         "(MR-STFT distance, ViSQOL) on held-out one-shots and real music")
     ev.add_argument("--model", default=None, help="model name or folder (default: shipped)")
@@ -265,6 +273,22 @@ def _cmd_evaluate(args) -> int:
     return evaluate_main(argv)
 
 
+def _cmd_screenshot(args) -> int:
+    from sketchpad.ui.screenshot import take_screenshot
+
+    try:
+        width, height = (int(v) for v in args.size.lower().split("x"))
+    except ValueError:
+        raise SketchpadError(f"--size must look like 1280x800, not '{args.size}'.") from None
+    if not 0.5 <= args.scale <= 4 or not (320 <= width <= 8000 and 240 <= height <= 8000):
+        raise SketchpadError("--scale must be 0.5..4 and --size between 320x240 and 8000x8000.")
+    if args.out.suffix.lower() != ".png":
+        raise SketchpadError(f"'{args.out}' should end in .png.")
+    path = take_screenshot(args.out, prompt=args.prompt, scale=args.scale, width=width, height=height)
+    print(path)
+    return 0
+
+
 def _cmd_gui(args) -> int:
     from sketchpad.ui.app import run_app
 
@@ -274,7 +298,7 @@ def _cmd_gui(args) -> int:
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate,
-             "evaluate": _cmd_evaluate}
+             "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -6,6 +6,7 @@ only swaps references when a clip arrives.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -18,9 +19,12 @@ from sketchpad.core.jobs import JobContext
 PLAYBACK_CHANNELS = 2
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)
 class Clip:
-    """``samples``: float32 (frames, channels) at ``sample_rate`` Hz."""
+    """``samples``: float32 (frames, channels) at ``sample_rate`` Hz.
+
+    Compared by identity (``eq=False``): two clips are the same only if they are one object.
+    """
 
     name: str
     samples: np.ndarray
@@ -35,6 +39,8 @@ class Clip:
     # The untouched latents (channels, C, frames) when known, so sliders always
     # start from the original sound instead of piling edits on edits.
     latents: np.ndarray | None = None
+    # Stable identity for the session store: a clip's audio is written once.
+    uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     @property
     def frames(self) -> int:
@@ -58,7 +64,7 @@ def playback_buffer(samples: np.ndarray) -> np.ndarray:
 
 def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,
               notes=(), origin: dict | None = None, latents: np.ndarray | None = None,
-              ctx: JobContext | None = None, progress_span=(0.0, 1.0)) -> Clip:
+              ctx: JobContext | None = None, progress_span=(0.0, 1.0), uid: str | None = None) -> Clip:
     """Analyse ``samples`` for display and playback. Runs on a worker thread."""
     lo, hi = progress_span
 
@@ -77,7 +83,8 @@ def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=N
     report(1.0)
     return Clip(name=name, samples=samples, sample_rate=sample_rate, pyramid=pyramid,
                 spectrogram=spectrogram, playback=playback, source_path=source_path,
-                notes=tuple(notes), origin=dict(origin or {}), latents=latents)
+                notes=tuple(notes), origin=dict(origin or {}), latents=latents,
+                **({"uid": uid} if uid else {}))
 
 
 def load_clip(path, ctx: JobContext | None = None) -> Clip:

@@ -8,13 +8,47 @@ from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, make_clip
 from sketchpad.core.jobs import JobContext
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
-from sketchpad.engine.retrieval import fade_out, varispeed
+from sketchpad.engine.retrieval import GeneratedSound, fade_out, varispeed
+from sketchpad.errors import SketchpadError
+
+
+MORE_LIKE_THIS_MAX_SECONDS = 30.0
 
 
 def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float | None = None,
-                   ctx: JobContext | None = None) -> list[Clip]:
+                   variation: float = 0.3, ctx: JobContext | None = None) -> list[Clip]:
     """Generate ``count`` sounds and analyse each for the views. Runs on the model worker."""
-    sounds = engine.generate(prompt, count=count, seed=seed, seconds=seconds)
+    sounds = engine.generate(prompt, count=count, seed=seed, seconds=seconds, variation=variation)
+    return _clips_of_sounds(engine, sounds, seed, ctx)
+
+
+def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
+                    ctx: JobContext | None = None) -> list[Clip]:
+    """"More like this": ``count`` small latent moves around ``clip`` as it sounds now.
+
+    A generated sound starts from its latents (with its slider moves applied); a
+    file is encoded first, as a mono mix. Raises SketchpadError past 30 s.
+    """
+    model = engine.model
+    if clip.duration_seconds > MORE_LIKE_THIS_MAX_SECONDS:
+        raise SketchpadError(f"More like this works on sounds up to "
+                             f"{MORE_LIKE_THIS_MAX_SECONDS:g} s; '{clip.name}' is longer.")
+    source = clip.origin.get("source", clip)
+    latents = source.latents if source.latents is not None else clip.latents
+    if latents is None:
+        latents = model.encode(clip.samples.mean(axis=1, keepdims=True))
+    if ctx is not None:
+        ctx.check()
+    sliders = clip.origin.get("sliders")
+    if sliders is not None:
+        latents = apply_sliders(latents, sliders, model.directions)
+    prompt = clip.origin.get("prompt") or clip.name
+    sound = GeneratedSound(clip.samples[:, 0], latents[:1], seed, prompt, (),
+                           float(clip.origin.get("semitones") or 0.0))
+    return _clips_of_sounds(engine, engine.variations(sound, count=count, seed=seed), seed, ctx)
+
+
+def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[Clip]:
     clips = []
     for i, sound in enumerate(sounds):
         if ctx is not None:

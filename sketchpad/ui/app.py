@@ -88,5 +88,5 @@ def run_app(files: list[str]) -> int:
     _install_excepthook(window)
     window.show()
     if files:
-        window.open_file(files[0])
+        window.open_files(files)
     return app.exec()

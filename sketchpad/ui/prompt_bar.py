@@ -1,26 +1,35 @@
-"""The prompt box: type a description, Enter generates; Up/Down walk the history."""
+"""The prompt box: type a description, Enter generates; Up/Down walk the history.
+
+Count, seed and its lock sit beside the box; the engine, the length and the
+variation amount are one click away under "Options" so the bar stays calm.
+"""
 
 from __future__ import annotations
 
 from PySide6.QtCore import Qt, Signal
-from PySide6.QtWidgets import (QCheckBox, QHBoxLayout, QLabel, QLineEdit, QPushButton, QSpinBox,
-                               QWidget)
+from PySide6.QtWidgets import (QCheckBox, QComboBox, QDoubleSpinBox, QHBoxLayout, QLabel,
+                               QLineEdit, QPushButton, QSpinBox, QToolButton, QVBoxLayout, QWidget)
 
 
 class PromptBar(QWidget):
-    """``generate_requested(prompt, count, seed)`` fires on Enter or the button."""
+    """``generate_requested(prompt, count, seed)`` fires on Enter or the button.
+
+    ``seconds()`` (None: the sound's natural length) and ``variation()`` are read
+    by the window when it starts the job.
+    """
 
     generate_requested = Signal(str, int, int)
 
-    def __init__(self, parent=None):
+    def __init__(self, history: list[str] | None = None, parent=None):
         super().__init__(parent)
         self.setObjectName("promptBar")
-        self.history: list[str] = []
+        # Newest first; the project's list, which the window updates on generation.
+        self.history: list[str] = history if history is not None else []
         self._history_pos = -1
         self.edit = QLineEdit()
         self.edit.setObjectName("promptEdit")
         self.edit.setPlaceholderText('Describe a sound: "punchy 808 kick", "warm pad C3", "plucky bass E2"')
-        self.edit.setToolTip("Enter generates; Up and Down recall earlier prompts")
+        self.edit.setToolTip("Enter generates; Up and Down recall earlier prompts (Ctrl+L focuses)")
         self.edit.returnPressed.connect(self.request)
         self.edit.installEventFilter(self)
         self.count = QSpinBox()
@@ -35,14 +44,54 @@ class PromptBar(QWidget):
         self.button = QPushButton("Generate")
         self.button.setToolTip("Generate (Enter)")
         self.button.clicked.connect(self.request)
-        layout = QHBoxLayout(self)
-        layout.setContentsMargins(8, 6, 8, 6)
-        layout.addWidget(self.edit, 1)
+        self.options_button = QToolButton()
+        self.options_button.setText("Options")
+        self.options_button.setCheckable(True)
+        self.options_button.setToolTip("Engine, length and variation")
+
+        self.engine = QComboBox()
+        self.engine.addItem("Retrieval blend")
+        self.engine.setToolTip("Retrieval blend: the prompt picks recorded sounds and blends "
+                               "their latents (the only engine shipped so far)")
+        self.length = QDoubleSpinBox()
+        self.length.setRange(0.0, 10.0)
+        self.length.setSingleStep(0.5)
+        self.length.setSuffix(" s")
+        self.length.setSpecialValueText("natural")
+        self.length.setToolTip("Length of each sound; 'natural' keeps its own release")
+        self.variation = QDoubleSpinBox()
+        self.variation.setRange(0.0, 1.0)
+        self.variation.setSingleStep(0.1)
+        self.variation.setValue(0.3)
+        self.variation.setToolTip("How far results stray from the sounds the prompt found "
+                                  "(0: faithful, 1: adventurous)")
+        self.options = QWidget()
+        options = QHBoxLayout(self.options)
+        options.setContentsMargins(0, 0, 0, 0)
+        for label, widget in (("engine", self.engine), ("length", self.length),
+                              ("variation", self.variation)):
+            options.addWidget(QLabel(label))
+            options.addWidget(widget)
+        options.addStretch(1)
+        self.options.setVisible(False)
+        self.options_button.toggled.connect(self.options.setVisible)
+
+        row = QHBoxLayout()
+        row.addWidget(self.edit, 1)
         for label, widget in (("count", self.count), ("seed", self.seed)):
-            layout.addWidget(QLabel(label))
-            layout.addWidget(widget)
-        layout.addWidget(self.lock_seed)
-        layout.addWidget(self.button)
+            row.addWidget(QLabel(label))
+            row.addWidget(widget)
+        row.addWidget(self.lock_seed)
+        row.addWidget(self.options_button)
+        row.addWidget(self.button)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(8, 6, 8, 6)
+        layout.setSpacing(4)
+        layout.addLayout(row)
+        layout.addWidget(self.options)
+
+    def seconds(self) -> float | None:
+        return self.length.value() or None
 
     def set_ready(self, ready: bool, reason: str = "") -> None:
         self.button.setEnabled(ready)
@@ -52,13 +101,29 @@ class PromptBar(QWidget):
         prompt = " ".join(self.edit.text().split())
         if not prompt or not self.button.isEnabled():
             return
-        if prompt in self.history:
-            self.history.remove(prompt)
-        self.history.insert(0, prompt)
         self._history_pos = -1
         self.generate_requested.emit(prompt, self.count.value(), self.seed.value())
         if not self.lock_seed.isChecked():
             self.seed.setValue((self.seed.value() + 1) % self.seed.maximum())
+
+    # -- session -------------------------------------------------------------------
+    def values(self) -> dict:
+        """The bar's state, JSON-ready, for the session file."""
+        return {"prompt": self.edit.text(), "count": self.count.value(),
+                "seed": self.seed.value(), "lock_seed": self.lock_seed.isChecked(),
+                "length": self.length.value(), "variation": self.variation.value()}
+
+    def set_values(self, values: dict) -> None:
+        """Apply what :meth:`values` returned; unknown or bad entries are ignored."""
+        for key, setter in (("prompt", self.edit.setText), ("count", self.count.setValue),
+                            ("seed", self.seed.setValue), ("lock_seed", self.lock_seed.setChecked),
+                            ("length", self.length.setValue),
+                            ("variation", self.variation.setValue)):
+            if key in values:
+                try:
+                    setter(values[key])
+                except (TypeError, ValueError, OverflowError):
+                    pass
 
     def eventFilter(self, obj, event):
         if obj is self.edit and event.type() == event.Type.KeyPress and self.history:

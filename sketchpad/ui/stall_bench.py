@@ -54,7 +54,11 @@ def measure_ui_stalls(folder: Path, *, minutes: float, repeats: int) -> dict:
 
     path = write_long_test_file(folder, minutes)
     create_app()
-    window = MainWindow()
+    from PySide6.QtCore import QSettings
+
+    # A scratch session and settings: a benchmark must not touch the user's own.
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    window = MainWindow(settings=settings, session_folder=folder / "session")
     window.show()
     # Measure warm: let the background model loading finish first.
     run_event_loop_until(lambda: window.pool.pending == 0, timeout_s=120)

@@ -1,37 +1,75 @@
-"""A grid of result tiles: a mini waveform, a number and a seed on each.
+"""A grid of result tiles: a mini waveform, a number, a seed and a star on each.
 
-Clicking a tile (or pressing its number, or walking with the arrow keys)
-emits ``tile_activated(index)``; the window then shows and plays it.
+Clicking a tile (or pressing its number, or walking with the arrow keys) emits
+``tile_activated(index)``; the star emits ``star_clicked(index)``; the context
+menu offers "More like this" (``more_requested(index)``); dragging a tile out
+of the window emits ``drag_requested(index, widget)`` so the window can write
+the WAV and start the drag. The same widget shows the kept tray.
 """
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPointF, QRectF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
-from PySide6.QtWidgets import QGridLayout, QSizePolicy, QWidget
+from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QMenu, QSizePolicy, QWidget
 
 from sketchpad.core.clip import Clip
 
 COLUMNS = 4
+STAR_SIZE = 18
 
 
 class Tile(QWidget):
     clicked = Signal()
+    star_clicked = Signal()
+    more_requested = Signal()
+    drag_requested = Signal()
 
     def __init__(self, clip: Clip, number: int, parent=None):
         super().__init__(parent)
-        self.clip = clip
         self.number = number
         self.selected = False
-        self.setMinimumSize(150, 64)
+        self.kept = False
+        self._press: QPoint | None = None
+        self.setMinimumSize(150, 56)
         self.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Expanding)
-        seed = clip.origin.get("seed")
-        self.setToolTip(f"{clip.name}\nseed {seed}  ·  press {number} to audition")
         self.setCursor(Qt.CursorShape.PointingHandCursor)
+        self.set_clip(clip)
+
+    def set_clip(self, clip: Clip) -> None:
+        self.clip = clip
+        seed = clip.origin.get("seed")
+        seed_text = f"seed {seed}  ·  " if seed is not None else ""
+        self.setToolTip(f"{clip.name}\n{seed_text}press {self.number} to audition · K keeps · "
+                        "M: more like this · drag out to a DAW")
+        self.update()
+
+    def star_rect(self) -> QRectF:
+        return QRectF(self.width() - STAR_SIZE - 6, 4, STAR_SIZE, STAR_SIZE)
 
     def mousePressEvent(self, event) -> None:
-        if event.button() == Qt.MouseButton.LeftButton:
-            self.clicked.emit()
+        if event.button() != Qt.MouseButton.LeftButton:
+            return
+        if self.star_rect().contains(event.position()):
+            self.star_clicked.emit()
+            return
+        self._press = event.position().toPoint()
+        self.clicked.emit()
+
+    def mouseMoveEvent(self, event) -> None:
+        if self._press is not None and (event.position().toPoint() - self._press).manhattanLength() \
+                >= QApplication.startDragDistance():
+            self._press = None
+            self.drag_requested.emit()
+
+    def mouseReleaseEvent(self, event) -> None:
+        self._press = None
+
+    def contextMenuEvent(self, event) -> None:
+        menu = QMenu(self)
+        menu.addAction("More like this (M)", self.more_requested.emit)
+        menu.addAction("Unkeep (K)" if self.kept else "Keep (K)", self.star_clicked.emit)
+        menu.exec(event.globalPos())
 
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
@@ -40,7 +78,7 @@ class Tile(QWidget):
         painter.setPen(QPen(QColor("#5ec8f2" if self.selected else "#343844"), 2))
         painter.setBrush(QColor("#23262e"))
         painter.drawRoundedRect(rect, 6, 6)
-        wave = rect.adjusted(8, 20, -8, -6)
+        wave = rect.adjusted(8, 22, -8, -6)
         _, mins, maxs = self.clip.pyramid.envelope(0, self.clip.frames, max(8, int(wave.width())))
         lo, hi = mins.min(axis=1), maxs.max(axis=1)
         scale = wave.height() / 2 / max(1e-6, float(max(hi.max(), -lo.min())))
@@ -54,27 +92,49 @@ class Tile(QWidget):
         painter.setPen(QPen(QColor("#5ec8f2"), 1))
         painter.drawPath(path)
         painter.setPen(QColor("#a9adb8"))
-        painter.drawText(rect.adjusted(8, 4, -8, 0), Qt.AlignmentFlag.AlignLeft,
-                         f"{self.number}")
-        painter.drawText(rect.adjusted(8, 4, -8, 0), Qt.AlignmentFlag.AlignRight,
-                         f"seed {self.clip.origin.get('seed', '-')}")
+        text = rect.adjusted(8, 4, -STAR_SIZE - 10, 0)
+        painter.drawText(text, Qt.AlignmentFlag.AlignLeft, f"{self.number}")
+        seed = self.clip.origin.get("seed")
+        painter.drawText(text, Qt.AlignmentFlag.AlignRight,
+                         f"seed {seed}" if seed is not None else self.clip.name[:18])
+        painter.setPen(QColor("#f2c14e" if self.kept else "#6b7080"))
+        painter.drawText(self.star_rect(), Qt.AlignmentFlag.AlignCenter, "★" if self.kept else "☆")
         painter.end()
 
 
 class TileGrid(QWidget):
     tile_activated = Signal(int)
+    star_clicked = Signal(int)
+    more_requested = Signal(int)
+    drag_requested = Signal(int, object)  # index, the tile widget
 
-    def __init__(self, parent=None):
+    def __init__(self, columns: int = COLUMNS, empty_text: str = "", parent=None):
         super().__init__(parent)
         self.setObjectName("tileGrid")
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+        self.columns = columns
         self.tiles: list[Tile] = []
         self.current = -1
+        self._kept_uids: set[str] = set()
         self._layout = QGridLayout(self)
         self._layout.setContentsMargins(8, 4, 8, 4)
         self._layout.setSpacing(6)
+        for column in range(columns):  # tiles keep one width, however few there are
+            self._layout.setColumnStretch(column, 1)
+        self._empty = QLabel(empty_text)
+        self._empty.setObjectName("emptyHint")
+        self._empty.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self._layout.addWidget(self._empty, 0, 0, 1, columns)
+        self._empty.setVisible(bool(empty_text))
 
     def set_clips(self, clips: list[Clip]) -> None:
+        """Show ``clips``; a list of the same length updates the tiles in place."""
+        if len(clips) == len(self.tiles) and clips:
+            for tile, clip in zip(self.tiles, clips):
+                if tile.clip is not clip:
+                    tile.set_clip(clip)
+            self._paint_stars()
+            return
         for tile in self.tiles:
             self._layout.removeWidget(tile)
             tile.deleteLater()
@@ -82,22 +142,43 @@ class TileGrid(QWidget):
         for i, clip in enumerate(clips):
             tile = Tile(clip, i + 1)
             tile.clicked.connect(lambda i=i: self.activate(i))
-            self._layout.addWidget(tile, i // COLUMNS, i % COLUMNS)
+            tile.star_clicked.connect(lambda i=i: self.star_clicked.emit(i))
+            tile.more_requested.connect(lambda i=i: self.more_requested.emit(i))
+            tile.drag_requested.connect(lambda i=i, t=tile: self.drag_requested.emit(i, t))
+            self._layout.addWidget(tile, i // self.columns, i % self.columns)
             self.tiles.append(tile)
+        self._empty.setVisible(not clips and bool(self._empty.text()))
         self.current = -1
+        self._paint_stars()
+
+    def set_kept(self, clips: list[Clip]) -> None:
+        self._kept_uids = {clip.uid for clip in clips}
+        self._paint_stars()
+
+    def _paint_stars(self) -> None:
+        for tile in self.tiles:
+            kept = tile.clip.uid in self._kept_uids
+            if tile.kept != kept:
+                tile.kept = kept
+                tile.update()
+
+    def show_selected(self, clip: Clip | None) -> None:
+        """Outline the tile holding ``clip`` (none if it is not here); emits nothing."""
+        self.current = next((i for i, t in enumerate(self.tiles) if t.clip is clip), -1)
+        for i, tile in enumerate(self.tiles):
+            if tile.selected != (i == self.current):
+                tile.selected = i == self.current
+                tile.update()
 
     def activate(self, index: int) -> None:
         if not 0 <= index < len(self.tiles):
             return
-        self.current = index
-        for i, tile in enumerate(self.tiles):
-            tile.selected = i == index
-            tile.update()
+        self.show_selected(self.tiles[index].clip)
         self.tile_activated.emit(index)
 
     def keyPressEvent(self, event) -> None:
         step = {Qt.Key.Key_Left: -1, Qt.Key.Key_Right: 1,
-                Qt.Key.Key_Up: -COLUMNS, Qt.Key.Key_Down: COLUMNS}.get(event.key())
+                Qt.Key.Key_Up: -self.columns, Qt.Key.Key_Down: self.columns}.get(event.key())
         if step is None or not self.tiles:
             return super().keyPressEvent(event)
         self.activate(min(max(0, self.current + step), len(self.tiles) - 1))

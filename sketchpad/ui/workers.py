@@ -83,10 +83,14 @@ class WorkerPool(QObject):
     Signals for observers (status bar, progress widget):
       busy_changed(int)          number of jobs waiting or running
       error(str)                 a job failed and had no on_error of its own
+      job_progress(int, float, str)  a job's id, fraction done and what it is doing
+      job_finished(int)          a job's id, once it returned, failed or was cancelled
     """
 
     busy_changed = Signal(int)
     error = Signal(str)
+    job_progress = Signal(int, float, str)
+    job_finished = Signal(int)
 
     # Internal, emitted from worker threads (queued to the UI thread).
     _started = Signal(int)
@@ -180,6 +184,7 @@ class WorkerPool(QObject):
         self._jobs.pop(job_id, None)
         callbacks = self._callbacks.pop(job_id, None)
         self.busy_changed.emit(len(self._jobs))
+        self.job_finished.emit(job_id)
         return callbacks
 
     @Slot(int)
@@ -188,6 +193,7 @@ class WorkerPool(QObject):
 
     @Slot(int, float, str)
     def _on_progress(self, job_id: int, fraction: float, text: str) -> None:
+        self.job_progress.emit(job_id, fraction, text)
         callbacks = self._callbacks.get(job_id)
         if callbacks and callbacks.on_progress:
             callbacks.on_progress(fraction, text)

@@ -13,9 +13,15 @@ def settings(tmp_path):
 
 
 @pytest.fixture
-def window(qtbot, settings):
+def session_folder(tmp_path):
+    return tmp_path / "session"
+
+
+@pytest.fixture
+def window(qtbot, settings, session_folder):
     apply_theme(QApplication.instance())
-    win = MainWindow(engine=PlaybackEngine(), settings=settings)
+    settings.setValue("export/folder", str(session_folder.parent / "exports"))
+    win = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

@@ -1,0 +1,191 @@
+"""The session on disk: prompt, tiles, kept sounds and slider values survive a restart.
+
+Layout of the session folder::
+
+    session.json            what is on screen, written last and atomically
+    clips/<uid>.wav         32-bit float audio of each generated or shaped clip
+    clips/<uid>.latents.npy its untouched latents (no pickle), so sliders keep working
+
+Clips are immutable and named by their uid, so each file is written once and
+an autosave after a slider move only writes the new sound. A clip that is an
+untouched audio file refers to that file instead of copying it. Saving runs on
+a worker thread; nothing here imports Qt.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+import soundfile as sf
+
+from sketchpad.atomic import atomic_write, atomic_write_text
+from sketchpad.audio.export import write_wav
+from sketchpad.audio.io import load_audio
+from sketchpad.core.clip import Clip, make_clip
+from sketchpad.core.jobs import JobContext
+from sketchpad.core.project import ProjectState
+from sketchpad.engine.latent_ops import SliderState
+
+FORMAT_VERSION = 1
+SESSION_FILE = "session.json"
+# Saves run on worker threads; one at a time, so one save never prunes a file
+# another is about to list.
+_SAVE_LOCK = threading.Lock()
+
+
+@dataclass
+class Session:
+    """What a restart brings back. ``settings``: the prompt bar's values and the like."""
+
+    state: ProjectState = field(default_factory=ProjectState)
+    prompt_history: list[str] = field(default_factory=list)
+    settings: dict = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)  # what could not be restored, one line each
+
+
+def _clips_of(state: ProjectState) -> dict[str, Clip]:
+    """Every clip the state needs, sources of shaped clips included, by uid."""
+    found: dict[str, Clip] = {}
+    pending = [*state.tiles, *state.kept, *([state.clip] if state.clip is not None else [])]
+    while pending:
+        clip = pending.pop()
+        if clip.uid not in found:
+            found[clip.uid] = clip
+            source = clip.origin.get("source")
+            if source is not None:
+                pending.append(source)
+    return found
+
+
+def _refers_to_file(clip: Clip) -> bool:
+    return (clip.source_path is not None and "source" not in clip.origin
+            and clip.latents is None and Path(clip.source_path).is_file())
+
+
+def _origin_to_json(origin: dict) -> dict:
+    out = {}
+    for key, value in origin.items():
+        if key == "source":
+            out[key] = value.uid
+        elif isinstance(value, SliderState):
+            out[key] = dataclasses.asdict(value)
+        elif isinstance(value, (str, int, float, bool, type(None))):
+            out[key] = value
+        elif isinstance(value, np.generic):
+            out[key] = value.item()
+    return out
+
+
+def save_session(folder, session: Session, ctx: JobContext | None = None) -> Path:
+    """Write ``session`` into ``folder``; returns the session file. Any thread."""
+    with _SAVE_LOCK:
+        return _save(Path(folder), session, ctx)
+
+
+def _save(folder: Path, session: Session, ctx: JobContext | None) -> Path:
+    clip_folder = folder / "clips"
+    clip_folder.mkdir(parents=True, exist_ok=True)
+    clips = _clips_of(session.state)
+    entries = {}
+    for i, (uid, clip) in enumerate(clips.items()):
+        if ctx is not None:
+            ctx.check()
+            ctx.progress(i / max(1, len(clips)), "saving session")
+        entry = {"name": clip.name, "sample_rate": clip.sample_rate, "notes": list(clip.notes),
+                 "origin": _origin_to_json(clip.origin),
+                 "source_path": str(clip.source_path) if clip.source_path else None}
+        if _refers_to_file(clip):
+            entry["file"] = None
+        else:
+            audio_path = clip_folder / f"{uid}.wav"
+            if not audio_path.exists():
+                write_wav(audio_path, clip.samples, clip.sample_rate, bit_depth="float32")
+            entry["file"] = audio_path.name
+            if clip.latents is not None:
+                latents_path = clip_folder / f"{uid}.latents.npy"
+                if not latents_path.exists():
+                    latents = np.ascontiguousarray(clip.latents, dtype=np.float32)
+                    atomic_write(latents_path, lambda out: np.save(out, latents, allow_pickle=False))
+                entry["latents"] = latents_path.name
+        entries[uid] = entry
+    state = session.state
+    document = {"format": FORMAT_VERSION, "clips": entries,
+                "tiles": [c.uid for c in state.tiles], "kept": [c.uid for c in state.kept],
+                "current": state.clip.uid if state.clip is not None else None,
+                "prompt_history": session.prompt_history, "settings": session.settings}
+    path = atomic_write_text(folder / SESSION_FILE, json.dumps(document, indent=1))
+    keep = {name for e in entries.values() for name in (e.get("file"), e.get("latents")) if name}
+    for stale in clip_folder.iterdir():
+        if stale.name not in keep and not stale.name.startswith("."):
+            stale.unlink(missing_ok=True)
+    return path
+
+
+def load_session(folder, ctx: JobContext | None = None) -> Session:
+    """Read the session in ``folder``; missing or damaged parts become notes. Worker thread.
+
+    A missing folder gives an empty session; an unreadable session file gives an
+    empty session with a note (and is left on disk for the user to inspect).
+    """
+    path = Path(folder) / SESSION_FILE
+    if not path.exists():
+        return Session()
+    try:
+        document = json.loads(path.read_text(encoding="utf-8"))
+        if document.get("format") != FORMAT_VERSION:
+            raise ValueError(f"format {document.get('format')!r}")
+        entries = dict(document["clips"])
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as err:
+        return Session(notes=[f"The last session could not be read ({err}); starting empty."])
+    clip_folder = Path(folder) / "clips"
+    clips: dict[str, Clip] = {}
+    notes: list[str] = []
+
+    def build(uid: str, depth: int = 0) -> Clip | None:
+        if uid in clips or uid not in entries or depth > 8:
+            return clips.get(uid)
+        entry = entries[uid]
+        origin = dict(entry.get("origin") or {})
+        try:
+            if entry.get("file"):
+                samples, rate = sf.read(str(clip_folder / entry["file"]), dtype="float32",
+                                        always_2d=True)
+            else:
+                audio = load_audio(entry["source_path"])
+                samples, rate = audio.samples, audio.sample_rate
+            latents = None
+            if entry.get("latents"):
+                latents = np.load(clip_folder / entry["latents"], allow_pickle=False)
+        except Exception as err:  # any unreadable part costs that clip only
+            notes.append(f"'{entry.get('name', uid)}' could not be restored: {err}")
+            return None
+        if "sliders" in origin:
+            origin["sliders"] = SliderState(**origin["sliders"])
+        if "source" in origin:
+            source = build(origin["source"], depth + 1)
+            if source is None:
+                del origin["source"]
+                origin.pop("sliders", None)
+            else:
+                origin["source"] = source
+        source_path = Path(entry["source_path"]) if entry.get("source_path") else None
+        clips[uid] = make_clip(entry.get("name", "sound"), samples, rate, source_path=source_path,
+                               notes=entry.get("notes", ()), origin=origin, latents=latents, uid=uid)
+        return clips[uid]
+
+    for i, uid in enumerate(entries):
+        if ctx is not None:
+            ctx.check()
+            ctx.progress(i / max(1, len(entries)), "restoring session")
+        build(uid)
+    tiles = tuple(clips[u] for u in document.get("tiles", []) if u in clips)
+    kept = tuple(clips[u] for u in document.get("kept", []) if u in clips)
+    current = clips.get(document.get("current"))
+    return Session(ProjectState(tiles, kept, current),
+                   [str(p) for p in document.get("prompt_history", [])][:50],
+                   dict(document.get("settings") or {}), notes)

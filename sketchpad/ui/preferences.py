@@ -1,0 +1,91 @@
+"""Preferences: the export format and folder, chosen once and used by every export."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from PySide6.QtCore import QSettings
+from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog, QFormLayout,
+                               QHBoxLayout, QLineEdit, QPushButton, QWidget)
+
+from sketchpad.audio.export import EXPORT_FORMATS, EXPORT_RATES
+
+FORMAT_LABELS = {"pcm16": "16-bit PCM", "pcm24": "24-bit PCM", "float32": "32-bit float"}
+DEFAULT_BIT_DEPTH = "pcm24"
+DEFAULT_RATE = 44100
+
+
+def default_export_folder() -> Path:
+    music = Path.home() / "Music"
+    return (music if music.is_dir() else Path.home()) / "Sketchpad"
+
+
+class ExportSettings:
+    """Typed access to the export preferences stored in QSettings."""
+
+    def __init__(self, settings: QSettings):
+        self.settings = settings
+
+    @property
+    def bit_depth(self) -> str:
+        value = str(self.settings.value("export/bit_depth", DEFAULT_BIT_DEPTH))
+        return value if value in EXPORT_FORMATS else DEFAULT_BIT_DEPTH
+
+    @property
+    def rate(self) -> int:
+        try:
+            value = int(self.settings.value("export/rate", DEFAULT_RATE))
+        except (TypeError, ValueError):
+            value = DEFAULT_RATE
+        return value if value in EXPORT_RATES else DEFAULT_RATE
+
+    @property
+    def folder(self) -> Path:
+        return Path(str(self.settings.value("export/folder", default_export_folder())))
+
+    def save(self, bit_depth: str, rate: int, folder) -> None:
+        self.settings.setValue("export/bit_depth", bit_depth)
+        self.settings.setValue("export/rate", int(rate))
+        self.settings.setValue("export/folder", str(folder))
+
+
+class PreferencesDialog(QDialog):
+    def __init__(self, export: ExportSettings, parent=None):
+        super().__init__(parent)
+        self.setWindowTitle("Preferences")
+        self.export = export
+        self.depth = QComboBox()
+        for depth in EXPORT_FORMATS:
+            self.depth.addItem(FORMAT_LABELS[depth], depth)
+        self.depth.setCurrentIndex(EXPORT_FORMATS.index(export.bit_depth))
+        self.rate = QComboBox()
+        for rate in EXPORT_RATES:
+            self.rate.addItem(f"{rate / 1000:g} kHz", rate)
+        self.rate.setCurrentIndex(list(EXPORT_RATES).index(export.rate))
+        self.folder = QLineEdit(str(export.folder))
+        browse = QPushButton("Choose…")
+        browse.clicked.connect(self._browse)
+        folder_row = QWidget()
+        row = QHBoxLayout(folder_row)
+        row.setContentsMargins(0, 0, 0, 0)
+        row.addWidget(self.folder, 1)
+        row.addWidget(browse)
+        buttons = QDialogButtonBox(QDialogButtonBox.StandardButton.Ok
+                                   | QDialogButtonBox.StandardButton.Cancel)
+        buttons.accepted.connect(self.accept)
+        buttons.rejected.connect(self.reject)
+        form = QFormLayout(self)
+        form.addRow("WAV format", self.depth)
+        form.addRow("Sample rate", self.rate)
+        form.addRow("Export folder (Ctrl+E)", folder_row)
+        form.addRow(buttons)
+
+    def _browse(self) -> None:
+        folder = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())
+        if folder:
+            self.folder.setText(folder)
+
+    def accept(self) -> None:
+        self.export.save(self.depth.currentData(), self.rate.currentData(),
+                         self.folder.text().strip() or default_export_folder())
+        super().accept()
