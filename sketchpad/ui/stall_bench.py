@@ -1,9 +1,6 @@
-"""Event-loop stalls of the real window while heavy jobs run.
-
-Opens the main window (offscreen unless a display is set) and runs a stall
-monitor while (a) a generated stereo WAV of ``minutes`` length is loaded
-through the same path a file drop takes, and (b) the prompt box generates
-eight sounds, records the worst stall of each run and how long it took.
+"""Responsiveness of the real window while heavy jobs run: event-loop stalls
+(file loads, generation with a blend alongside, slider drags) and how long a
+slider move takes to be heard. See :func:`measure_window`.
 """
 
 from __future__ import annotations
@@ -46,16 +43,38 @@ def run_event_loop_until(done, timeout_s: float = 600.0, poll_ms: int = 5) -> No
     timer.stop()
 
 
-def measure_ui_stalls(folder: Path, *, minutes: float, repeats: int) -> dict:
+def _blend_job(model, seconds: float):
+    """A blend job as the blend view will run it: encode two songs, render a mix."""
+    from sketchpad.bench.model_speed import _song
+    from sketchpad.engine.blender import Blender
+
+    def run(ctx):
+        song = _song(seconds, model.sample_rate)
+        other = np.ascontiguousarray(np.roll(song[:, ::-1], model.sample_rate // 3, axis=0))
+        return Blender(model, song, other).mix(0.5)
+
+    return run
+
+
+def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: int = 20) -> dict:
+    """The real window's responsiveness, warm, offscreen unless a display is set.
+
+    - ``load_*``: a ``minutes``-long stereo WAV loaded the way a file drop loads it;
+    - ``jobs_*``: eight sounds generated while a 30 s blend runs on the same pool;
+    - ``slider_to_audio_ms``: a slider drag (five moves 30 ms apart, then a last
+      one); from the last move until the window hands the player the sound
+      for that value;
+    - ``slider_stall_ms``: the worst stall during each drag.
+    """
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
     from sketchpad.ui.stall_monitor import StallMonitor
 
-    path = write_long_test_file(folder, minutes)
+    path = write_long_test_file(folder, minutes) if minutes > 0 else None
     create_app()
-    from PySide6.QtCore import QSettings
-
     # A scratch session and settings: a benchmark must not touch the user's own.
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, session_folder=folder / "session")
@@ -63,8 +82,11 @@ def measure_ui_stalls(folder: Path, *, minutes: float, repeats: int) -> dict:
     # Measure warm: let the background model loading finish first.
     run_event_loop_until(lambda: window.pool.pending == 0, timeout_s=120)
     monitor = StallMonitor(parent=window)
-    stalls, seconds = [], []
-    for _ in range(repeats + 1):  # the first run warms imports and caches
+    results = {key: [] for key in ("load_stall_ms", "load_seconds", "jobs_stall_ms",
+                                   "prompt_to_tiles_seconds", "slider_to_audio_ms",
+                                   "slider_stall_ms")}
+    for run in range(repeats + 1 if path else 0):  # the first run warms imports and caches
+        window.project.set_tiles([])
         window.project.set_clip(None)
         monitor.start()
         began = time.perf_counter()
@@ -73,25 +95,66 @@ def measure_ui_stalls(folder: Path, *, minutes: float, repeats: int) -> dict:
         elapsed = time.perf_counter() - began
         if window.project.clip is None:
             raise RuntimeError("loading the benchmark file failed")
-        # Let the views draw the new clip inside the measured window too.
+        run_event_loop_until(lambda: False, timeout_s=0.3)  # the views draw it too
+        monitor.stop()
+        if run:
+            results["load_stall_ms"].append(monitor.max_stall_ms)
+            results["load_seconds"].append(elapsed)
+    if window.generator is None:
+        window.close()
+        return results
+    model = window.generator.model
+    for run in range(repeats + 1):
+        window.project.set_tiles([])
+        blend_done = []
+        monitor.start()
+        began = time.perf_counter()
+        window.pool.submit("blend", _blend_job(model, 30.0), lane="model", supersede=False,
+                           on_result=blend_done.append)
+        window.generate("punchy 808 kick", 8, run)
+        run_event_loop_until(lambda: len(window.project.tiles) == 8, timeout_s=120)
+        elapsed = time.perf_counter() - began
+        run_event_loop_until(lambda: bool(blend_done), timeout_s=120)
         run_event_loop_until(lambda: False, timeout_s=0.3)
         monitor.stop()
-        stalls.append(monitor.max_stall_ms)
-        seconds.append(elapsed)
-    results = {"load_stall_ms": stalls[1:], "load_seconds": seconds[1:],
-               "generate_stall_ms": [], "generate_seconds": []}
-    if window.generator is not None:
-        for run in range(repeats + 1):
-            window.project.set_tiles([])
+        if run:  # the first run warms up
+            results["jobs_stall_ms"].append(monitor.max_stall_ms)
+            results["prompt_to_tiles_seconds"].append(elapsed)
+    # What the window last handed to the player (recorded even when no audio
+    # device is there to open, so the figure means the same on every machine).
+    handed = [None]
+    play = window.engine.play
+
+    def recording_play(samples, **kwargs):
+        handed[0] = samples
+        return play(samples, **kwargs)
+
+    window.engine.play = recording_play
+    names = [d.name for d in model.directions]
+    if names:
+        slider = window.slider_panel.slider(names[0])
+        for run in range(slider_runs + 1):
+            window.audition_tile(run % len(window.project.tiles))
+            final = (-1) ** run * (60 + run * 7 % 150)  # a new value every time
             monitor.start()
+            for step in range(5):
+                slider.setValue(final - (5 - step) * 8 * (-1) ** run)
+                run_event_loop_until(lambda: False, timeout_s=0.03)
+            slider.setValue(final)
             began = time.perf_counter()
-            window.generate("punchy 808 kick", 8, run)
-            run_event_loop_until(lambda: len(window.project.tiles) == 8, timeout_s=120)
-            elapsed = time.perf_counter() - began
-            run_event_loop_until(lambda: False, timeout_s=0.3)
+
+            def heard() -> bool:
+                clip, held = window.project.clip, handed[0]
+                sliders = clip.origin.get("sliders") if clip is not None else None
+                return (sliders is not None and sliders.directions.get(names[0]) == final / 100
+                        and held is not None and np.shares_memory(held, clip.playback))
+
+            run_event_loop_until(heard, timeout_s=30, poll_ms=1)
+            elapsed_ms = (time.perf_counter() - began) * 1000
             monitor.stop()
-            if run:  # the first run warms up
-                results["generate_stall_ms"].append(monitor.max_stall_ms)
-                results["generate_seconds"].append(elapsed)
+            if run:
+                results["slider_to_audio_ms"].append(elapsed_ms)
+                results["slider_stall_ms"].append(monitor.max_stall_ms)
+    window.engine.stop()
     window.close()
     return results

@@ -1,0 +1,96 @@
+"""Undo history and the session store, without Qt: real files in a temp folder."""
+
+import json
+
+import numpy as np
+import soundfile as sf
+
+from sketchpad.core.clip import make_clip
+from sketchpad.core.history import UndoHistory
+from sketchpad.core.project import Project, ProjectState
+from sketchpad.core.session_store import Session, load_session, save_session
+from sketchpad.engine.latent_ops import SliderState
+
+RATE = 44100
+
+
+def _clip(name, freq=440.0, **kwargs):
+    t = np.arange(RATE // 4) / RATE
+    return make_clip(name, (0.3 * np.sin(2 * np.pi * freq * t)).astype(np.float32), RATE, **kwargs)
+
+
+def test_history_undo_redo_and_new_change_clears_redo():
+    history = UndoHistory(limit=3)
+    for state in "abcd":
+        history.record(f"to {state}", state)
+    assert history.undo("e") == "d" and history.redo("d") == "e"
+    assert history.undo("e") == "d" and history.undo("d") == "c" and history.undo("c") == "b"
+    assert history.undo("b") is None  # only three kept
+    history.record("new", "b")
+    assert history.redo("x") is None
+
+
+def test_project_undo_restores_tiles_kept_and_clip():
+    project = Project()
+    a, b = _clip("a"), _clip("b", 220.0)
+    project.checkpoint("add")
+    project.add_tiles([a, b])
+    project.set_clip(b)
+    project.checkpoint("keep")
+    project.toggle_kept(b)
+    assert project.undo() and project.kept == [] and project.clip is b
+    assert project.undo() and project.tiles == [] and project.clip is None
+    assert project.redo() and project.tiles == [a, b]
+
+
+def test_session_round_trip_keeps_audio_latents_sliders_and_sources(tmp_path):
+    source = _clip("pad #1", origin={"prompt": "pad", "seed": 3},
+                   latents=np.random.default_rng(0).standard_normal((1, 16, 22)).astype(np.float32))
+    sliders = SliderState(directions={"Brightness": 1.5}, noise=0.2, noise_seed=4)
+    shaped = _clip("pad #1", 330.0, origin={**source.origin, "sliders": sliders, "source": source},
+                   latents=source.latents)
+    dropped = tmp_path / "loop.wav"
+    sf.write(dropped, np.zeros((RATE, 2), np.float32), RATE)
+    from sketchpad.core.clip import load_clip
+    file_clip = load_clip(dropped)
+    session = Session(ProjectState((shaped, file_clip), (shaped,), shaped), ["pad"],
+                      {"prompt_bar": {"seed": 4}})
+    folder = tmp_path / "session"
+    save_session(folder, session)
+    # The untouched file is referenced, not copied; the shaped clip and its source are stored.
+    assert sorted(p.name for p in (folder / "clips").iterdir()) == sorted(
+        [f"{shaped.uid}.wav", f"{shaped.uid}.latents.npy", f"{source.uid}.wav",
+         f"{source.uid}.latents.npy"])
+    back = load_session(folder)
+    assert back.notes == [] and back.prompt_history == ["pad"]
+    assert back.settings == {"prompt_bar": {"seed": 4}}
+    tile, file_tile = back.state.tiles
+    assert back.state.kept == (tile,) and back.state.clip is tile
+    np.testing.assert_array_equal(tile.samples, shaped.samples)
+    assert tile.origin["sliders"] == sliders and tile.uid == shaped.uid
+    np.testing.assert_array_equal(tile.origin["source"].latents, source.latents)
+    assert file_tile.source_path == dropped and file_tile.samples.shape == (RATE, 2)
+
+    # A later save after a change writes only the new clip and drops stale files.
+    save_session(folder, Session(ProjectState((file_clip,), (), file_clip)))
+    assert list((folder / "clips").iterdir()) == []
+
+
+def test_damaged_session_or_missing_file_loses_only_that_part(tmp_path):
+    folder = tmp_path / "session"
+    dropped = tmp_path / "gone.wav"
+    sf.write(dropped, np.zeros((RATE, 1), np.float32), RATE)
+    from sketchpad.core.clip import load_clip
+    gone, kept = load_clip(dropped), _clip("kept")
+    save_session(folder, Session(ProjectState((gone, kept), (kept,), kept)))
+    dropped.unlink()
+    back = load_session(folder)
+    assert [c.name for c in back.state.tiles] == ["kept"] and back.state.kept[0].name == "kept"
+    assert len(back.notes) == 1 and "gone" in back.notes[0] and "\n" not in back.notes[0]
+
+    (folder / "session.json").write_text("{ not json")
+    broken = load_session(folder)
+    assert broken.state == ProjectState() and "could not be read" in broken.notes[0]
+    (folder / "session.json").write_text(json.dumps({"format": 99, "clips": {}}))
+    assert "format 99" in load_session(folder).notes[0]
+    assert load_session(tmp_path / "nothing-here").notes == []
