@@ -44,12 +44,28 @@ def measure_app_session(folder: Path, runs: int = 3, timeout_s: float = 300.0) -
     return {"cold_start_s": cold, "peak_rss_mb": rss}
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB.
+
+    VmHWM, not getrusage's ru_maxrss: Linux carries ru_maxrss over from the
+    parent across fork and exec, so a child of a big process reports the
+    parent's peak instead of its own.
+    """
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def _child(folder: Path) -> int:
     from sketchpad.threads import keep_numpy_blas_single_threaded
 
     keep_numpy_blas_single_threaded()
-    import resource
-
     from PySide6.QtCore import QSettings
 
     from sketchpad.ui.app import create_app
@@ -76,9 +92,7 @@ def _child(folder: Path) -> int:
     run_event_loop_until(lambda: bool(done), timeout_s=120)
     window.engine.stop()
     window.close()
-    # ru_maxrss is in kilobytes on Linux.
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(json.dumps({"peak_rss_mb": peak_mb}), flush=True)
+    print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
     return 0
 
 
