@@ -85,3 +85,17 @@ def test_gui_without_display_explains_instead_of_aborting():
     out = run(env=env)
     assert out.returncode == 2
     assert "No display found" in out.stderr and "Traceback" not in out.stderr
+
+
+def test_screenshot_writes_a_png_and_refuses_bad_options(tmp_path):
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    out = run("screenshot", tmp_path / "shot.jpg", env=env)
+    assert out.returncode == 2 and "png" in out.stderr and out.stderr.count("\n") == 1
+    out = run("screenshot", tmp_path / "shot.png", "--size", "big", env=env)
+    assert out.returncode == 2 and "--size" in out.stderr
+    out = run("screenshot", tmp_path / "shot.png", "--size", "1000x700", env=env)
+    assert out.returncode == 0, out.stderr
+    from PySide6.QtGui import QImage
+
+    image = QImage(str(tmp_path / "shot.png"))
+    assert (image.width(), image.height()) == (1000, 700)
