@@ -45,3 +45,11 @@ def test_only_the_playback_engine_imports_sounddevice():
     users = [str(p.relative_to(PACKAGE)) for p in PACKAGE.rglob("*.py")
              if "sounddevice" in {m.split(".")[0] for m in _imports(p)}]
     assert users == ["audio/playback.py"]
+
+
+def test_only_the_ui_package_imports_qt_itself():
+    # The CLI and the benchmark may call into sketchpad.ui, but Qt calls stay inside it.
+    offenders = [f"{p.relative_to(PACKAGE)}: {m}" for p in PACKAGE.rglob("*.py")
+                 if "ui" not in p.relative_to(PACKAGE).parts[:1]
+                 for m in _imports(p) if m.split(".")[0] in UI_ONLY]
+    assert offenders == []

@@ -7,7 +7,7 @@ import time
 import numpy as np
 
 
-def _song(seconds: float, rate: int) -> np.ndarray:
+def synthetic_song(seconds: float, rate: int) -> np.ndarray:
     """A stereo test song: chords, a bass line and drum-like bursts."""
     rng = np.random.default_rng(0)
     t = np.arange(int(seconds * rate)) / rate
@@ -22,7 +22,7 @@ def measure_model_speed(model, *, decode_runs: int = 30, song_seconds: float = 1
                         song_runs: int = 3) -> dict:
     """Milliseconds for decoding a 2 s one-shot; real-time factor of a stereo song round trip."""
     rate = model.sample_rate
-    oneshot = _song(2.0, rate)[:, 0]
+    oneshot = synthetic_song(2.0, rate)[:, 0]
     latents = model.encode(oneshot)
     for _ in range(3):  # warm-up: allocator, kernels, thread pools
         model.decode(latents)
@@ -31,7 +31,7 @@ def measure_model_speed(model, *, decode_runs: int = 30, song_seconds: float = 1
         began = time.perf_counter()
         model.decode(latents)
         decode_ms.append((time.perf_counter() - began) * 1000)
-    song = _song(song_seconds, rate)
+    song = synthetic_song(song_seconds, rate)
     rtf = []
     for _ in range(song_runs):
         began = time.perf_counter()
@@ -59,8 +59,8 @@ def measure_blend_rtf(model, *, seconds: float = 180.0, runs: int = 3) -> list[f
     from sketchpad.engine.blender import Blender
 
     rate = model.sample_rate
-    song_a = _song(seconds, rate)
-    song_b = np.ascontiguousarray(np.roll(_song(seconds, rate)[:, ::-1], rate // 3, axis=0) * 0.8)
+    song_a = synthetic_song(seconds, rate)
+    song_b = np.ascontiguousarray(np.roll(synthetic_song(seconds, rate)[:, ::-1], rate // 3, axis=0) * 0.8)
     curve = [(0.0, 0.0), (seconds / 2, 1.0), (seconds, 0.3)]
     Blender(model, song_a[: rate * 5], song_b[: rate * 5]).curve(curve)  # warm-up
     rtf = []

@@ -482,26 +482,26 @@ class MainWindow(QMainWindow):
             self.project.set_clip(self.project.tiles[0] if self.project.tiles else None)
 
     def undo(self) -> None:
-        self._step_history(self.project.undo)
+        self._step_history(backwards=True)
 
     def redo(self) -> None:
-        self._step_history(self.project.redo)
+        self._step_history(backwards=False)
 
-    def _step_history(self, step) -> None:
+    def _step_history(self, *, backwards: bool) -> None:
         self.pool.cancel_kind("shape")
         self._end_shape_gesture()
         self._shape_serial += 1  # a slider result still on its way must not land
-        label = self.project.history.undo_label if step == self.project.undo \
-            else self.project.history.redo_label
+        history = self.project.history
+        label = history.undo_label if backwards else history.redo_label
         playing = self.engine.is_playing
-        if not step():
+        if not (self.project.undo() if backwards else self.project.redo()):
             return
         clip = self.project.clip
         if clip is None:
             self.engine.stop()
         elif playing:
             self.engine.play(clip.playback, loop=self.loop_action.isChecked())
-        verb = "Undid" if step == self.project.undo else "Redid"
+        verb = "Undid" if backwards else "Redid"
         self.statusBar().showMessage(f"{verb}: {label}", 4000)
 
     def _refresh_undo_actions(self) -> None:

@@ -43,13 +43,13 @@ def run_event_loop_until(done, timeout_s: float = 600.0, poll_ms: int = 5) -> No
     timer.stop()
 
 
-def _blend_job(model, seconds: float):
+def blend_job(model, seconds: float):
     """A blend job as the blend view will run it: encode two songs, render a mix."""
-    from sketchpad.bench.model_speed import _song
+    from sketchpad.bench.model_speed import synthetic_song
     from sketchpad.engine.blender import Blender
 
     def run(ctx):
-        song = _song(seconds, model.sample_rate)
+        song = synthetic_song(seconds, model.sample_rate)
         other = np.ascontiguousarray(np.roll(song[:, ::-1], model.sample_rate // 3, axis=0))
         return Blender(model, song, other).mix(0.5)
 
@@ -109,7 +109,7 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
         blend_done = []
         monitor.start()
         began = time.perf_counter()
-        window.pool.submit("blend", _blend_job(model, 30.0), lane="model", supersede=False,
+        window.pool.submit("blend", blend_job(model, 30.0), lane="model", supersede=False,
                            on_result=blend_done.append)
         window.generate("punchy 808 kick", 8, run)
         run_event_loop_until(lambda: len(window.project.tiles) == 8, timeout_s=120)
