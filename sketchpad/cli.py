@@ -64,6 +64,8 @@ def _build_parser() -> argparse.ArgumentParser:
     how.add_argument("--style", action="store_true", help="A's content with B's timbre")
     bl.add_argument("--strength", type=float, default=1.0, help="style strength 0..1 (with --style)")
     bl.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
+    bl.add_argument("--align-beats", action="store_true",
+                    help="stretch B in time so its beats fall on A's (beat tracking)")
     bl.add_argument("--out", type=Path, required=True, help="OUT.wav, or a folder with --steps")
     bl.add_argument("--model", default=None, help="model name or folder (default: shipped)")
 
@@ -105,6 +107,12 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default=None, help="model name or folder (default: shipped)")
     ev.add_argument("--json", type=Path, default=None, help="also write the results here")
     ev.add_argument("--music", type=int, default=12, help="music excerpts (10 s each)")
+    evb = sub.add_parser("evaluate-blend", help="measure blending on real recorded songs: step "
+                         "spacing, mix, style, beat alignment, render speed, time to first audio")
+    evb.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+    evb.add_argument("--json", type=Path, default=None, help="also write the results here")
+    evb.add_argument("--no-window", action="store_true",
+                     help="skip the measurement in the real (offscreen) window")
     return parser
 
 
@@ -205,7 +213,18 @@ def _cmd_blend(args) -> int:
     curve = parse_curve(args.curve) if args.curve is not None else None
     model = SoundModel.load(find_model(args.model))
     audio_a, audio_b = load_audio(args.a), load_audio(args.b)
-    blender = Blender(model, audio_a.samples, audio_b.samples)
+    for name, audio in (("A", audio_a), ("B", audio_b)):
+        if audio.samples.shape[0] > 1 and not np.any(audio.samples):
+            print(f"note: {name} is silent, so the blend moves towards silence.", file=sys.stderr)
+    blender = Blender.from_audio(model, audio_a.samples, audio_b.samples)
+    if args.align_beats:
+        from sketchpad.audio.beats import beat_times
+
+        beats_a = beat_times(audio_a.samples, audio_a.sample_rate)
+        beats_b = beat_times(audio_b.samples, audio_b.sample_rate)
+        if not blender.align_beats(beats_a, beats_b):
+            print("note: too few beats to align (A or B has no steady beat); blending as is.",
+                  file=sys.stderr)
     mode = "slerp" if args.slerp else "linear"
     title = f"{args.a.stem} x {args.b.stem}"
 
@@ -228,6 +247,12 @@ def _cmd_blend(args) -> int:
     else:
         save(args.out, blender.mix(args.mix, mode), f"mix {args.mix:g}")
     return 0
+
+
+def _cmd_evaluate_blend(args) -> int:
+    from sketchpad.bench.blend_eval import main
+
+    return main(model_name=args.model, json_path=args.json, window=not args.no_window)
 
 
 def _cmd_train(args) -> int:
@@ -297,7 +322,7 @@ def _cmd_gui(args) -> int:
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
-             "blend": _cmd_blend, "generate": _cmd_generate,
+             "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
              "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot}
 
 

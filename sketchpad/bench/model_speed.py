@@ -62,11 +62,11 @@ def measure_blend_rtf(model, *, seconds: float = 180.0, runs: int = 3) -> list[f
     song_a = synthetic_song(seconds, rate)
     song_b = np.ascontiguousarray(np.roll(synthetic_song(seconds, rate)[:, ::-1], rate // 3, axis=0) * 0.8)
     curve = [(0.0, 0.0), (seconds / 2, 1.0), (seconds, 0.3)]
-    Blender(model, song_a[: rate * 5], song_b[: rate * 5]).curve(curve)  # warm-up
+    Blender.from_audio(model, song_a[: rate * 5], song_b[: rate * 5]).curve(curve)  # warm-up
     rtf = []
     for _ in range(runs):
         began = time.perf_counter()
-        Blender(model, song_a, song_b).curve(curve)
+        Blender.from_audio(model, song_a, song_b).curve(curve)
         rtf.append(seconds / (time.perf_counter() - began))
     return rtf
 

@@ -112,3 +112,35 @@ def even_alphas(distance_from_a, steps: int, grid: int = 33) -> np.ndarray:
         return np.linspace(0.0, 1.0, steps).astype(np.float32)
     targets = np.linspace(0.0, path[-1], steps)
     return np.interp(targets, path, grid_alphas).astype(np.float32)
+
+
+def beat_warp(frames: int, frame_rate_hz: float, beats_a: np.ndarray,
+              beats_b: np.ndarray) -> np.ndarray | None:
+    """Where to read B so its beats land on A's: for each of A's ``frames`` latent
+    frames, a fractional latent frame of B (float64). Beat i of A is paired with
+    beat i of B; outside the paired beats both run on at the ratio of their median
+    beat periods. None when either song has fewer than 4 beats (nothing to align)."""
+    count = min(len(beats_a), len(beats_b))
+    if count < 4:
+        return None
+    xa, xb = np.asarray(beats_a[:count], np.float64), np.asarray(beats_b[:count], np.float64)
+    ratio = float(np.median(np.diff(xb)) / max(np.median(np.diff(xa)), 1e-6))
+    t = np.arange(frames) / frame_rate_hz
+    source = np.interp(t, xa, xb)
+    source = np.where(t < xa[0], xb[0] + (t - xa[0]) * ratio, source)
+    source = np.where(t > xa[-1], xb[-1] + (t - xa[-1]) * ratio, source)
+    return source * frame_rate_hz
+
+
+def warp_latents(z: np.ndarray, positions: np.ndarray, silence: np.ndarray) -> np.ndarray:
+    """``z`` (channels, C, L) read at fractional frame ``positions`` (linear between
+    frames); positions outside the sound read the ``silence`` frame (C,)."""
+    length = z.shape[2]
+    inside = (positions >= 0) & (positions <= length - 1)
+    pos = np.clip(positions, 0, length - 1)
+    lo = np.floor(pos).astype(np.int64)
+    hi = np.minimum(lo + 1, length - 1)
+    frac = (pos - lo).astype(np.float32)
+    out = z[:, :, lo] * (1 - frac) + z[:, :, hi] * frac
+    out[:, :, ~inside] = silence[None, :, None]
+    return out.astype(np.float32)

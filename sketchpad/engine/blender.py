@@ -1,12 +1,15 @@
 """Blending two audio clips with a sound model: encode once, render many ways.
 
 A Blender holds the latents of A and B (encoded once, so moving a control
-never re-encodes) and renders mixes, automation curves, morph steps and style
-transfer to audio. Output is float32 (frames, channels) at the model's rate,
-with A's length: B is trimmed, or padded with the latent of silence.
+never re-encodes) and turns a BlendRecipe (mix, curve or style) into latents,
+which ``decode`` (whole) or a ProgressiveRender (piece by piece) turns into
+audio. Output is float32 (frames, channels) at the model's rate, with A's
+length: B is trimmed, or padded with the latent of silence.
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -15,34 +18,105 @@ from sketchpad.engine.features import log_mel_numpy
 from sketchpad.errors import SketchpadError
 
 CALIBRATION_SECONDS = 10.0  # excerpt used to space morph steps evenly
+MODES = ("mix", "curve", "style")
+INTERPOLATIONS = ("linear", "slerp")
+
+
+@dataclass(frozen=True)
+class BlendRecipe:
+    """What to render: ``mode`` is mix (one ``alpha``), curve (``points``, a list of
+    (seconds, alpha) keyframes) or style (A's content with B's timbre at ``strength``)."""
+
+    mode: str = "mix"
+    alpha: float = 0.5
+    interpolation: str = "linear"
+    points: tuple[tuple[float, float], ...] = ((0.0, 0.0), (10.0, 1.0))
+    strength: float = 1.0
+
+    def __post_init__(self):
+        if self.mode not in MODES:
+            raise SketchpadError(f"Unknown blend mode '{self.mode}': use {', '.join(MODES)}.")
+        if self.interpolation not in INTERPOLATIONS:
+            raise SketchpadError(f"Unknown interpolation '{self.interpolation}': use linear or slerp.")
+
+    def describe(self) -> str:
+        if self.mode == "style":
+            return f"style, strength {self.strength:.2f}"
+        if self.mode == "curve":
+            return "curve " + ",".join(f"{t:g}:{a:.2f}" for t, a in self.points)
+        return f"mix {self.alpha:.2f}" + (" slerp" if self.interpolation == "slerp" else "")
+
+
+def check_blendable(name: str, audio: np.ndarray) -> None:
+    """Refuse what cannot be blended, in one line."""
+    if audio.shape[0] < 2:
+        raise SketchpadError(f"Sound {name} is too short to blend (one sample).")
 
 
 class Blender:
-    def __init__(self, model, audio_a: np.ndarray, audio_b: np.ndarray):
-        for name, audio in (("A", audio_a), ("B", audio_b)):
-            if audio.shape[0] < 2:
-                raise SketchpadError(f"Sound {name} is too short to blend (one sample).")
+    """Latents of A and B, paired: equal channel count (mono joins stereo) and A's length."""
+
+    def __init__(self, model, latents_a: np.ndarray, latents_b: np.ndarray, frames: int):
         self.model = model
-        self.frames = audio_a.shape[0]
+        self.frames = int(frames)
         self.silence = model.silence_frame()
-        self.za, self.zb = blend.pair(model.encode(audio_a), model.encode(audio_b), self.silence)
+        self.za, self._zb_plain = blend.pair(latents_a, latents_b, self.silence)
+        self._zb_source = latents_b
+        self.zb = self._zb_plain
+        self.beats_aligned = False
+
+    @classmethod
+    def from_audio(cls, model, audio_a: np.ndarray, audio_b: np.ndarray) -> "Blender":
+        check_blendable("A", audio_a)
+        check_blendable("B", audio_b)
+        return cls(model, model.encode(audio_a), model.encode(audio_b), audio_a.shape[0])
 
     @property
     def latent_rate_hz(self) -> float:
         return self.model.sample_rate / self.model.samples_per_latent
 
+    @property
+    def seconds(self) -> float:
+        return self.frames / self.model.sample_rate
+
+    def align_beats(self, beats_a: np.ndarray | None, beats_b: np.ndarray | None) -> bool:
+        """Warp B in time so its beats fall on A's (None: undo). Returns whether B is
+        now aligned; False also when either sound has too few beats to align."""
+        positions = None
+        if beats_a is not None and beats_b is not None:
+            positions = blend.beat_warp(self.za.shape[2], self.latent_rate_hz, beats_a, beats_b)
+        if positions is None:
+            self.zb, self.beats_aligned = self._zb_plain, False
+            return False
+        _, zb = blend.match_channels(self.za, self._zb_source)
+        self.zb, self.beats_aligned = blend.warp_latents(zb, positions, self.silence), True
+        return True
+
+    # -- latents -------------------------------------------------------------------------
+    def latents(self, recipe: BlendRecipe) -> np.ndarray:
+        """(channels, latent_channels, frames) latents of ``recipe``; cheap (numpy only)."""
+        if recipe.mode == "style":
+            return blend.style_transfer(self.za, self.zb, recipe.strength)
+        if recipe.mode == "curve":
+            alphas = blend.curve_values(list(recipe.points), self.za.shape[2], self.latent_rate_hz)
+            return blend.mix(self.za, self.zb, alphas, recipe.interpolation)
+        return blend.mix(self.za, self.zb, float(recipe.alpha), recipe.interpolation)
+
+    # -- audio ----------------------------------------------------------------------------
     def decode(self, latents: np.ndarray) -> np.ndarray:
         return self.model.decode(latents, frames=self.frames)
 
+    def render(self, recipe: BlendRecipe) -> np.ndarray:
+        return self.decode(self.latents(recipe))
+
     def mix(self, alpha: float, mode: str = "linear") -> np.ndarray:
-        return self.decode(blend.mix(self.za, self.zb, float(alpha), mode))
+        return self.render(BlendRecipe("mix", alpha=float(alpha), interpolation=mode))
 
     def curve(self, points, mode: str = "linear") -> np.ndarray:
-        alphas = blend.curve_values(points, self.za.shape[2], self.latent_rate_hz)
-        return self.decode(blend.mix(self.za, self.zb, alphas, mode))
+        return self.render(BlendRecipe("curve", points=tuple(points), interpolation=mode))
 
     def style(self, strength: float = 1.0) -> np.ndarray:
-        return self.decode(blend.style_transfer(self.za, self.zb, strength))
+        return self.render(BlendRecipe("style", strength=float(strength)))
 
     def step_alphas(self, steps: int, mode: str = "linear") -> np.ndarray:
         """Alphas from 0 to 1 that sound evenly spaced (equal log-mel path length)."""
@@ -58,5 +132,11 @@ class Blender:
 
         return blend.even_alphas(features, steps)
 
-    def steps(self, count: int, mode: str = "linear") -> list[tuple[float, np.ndarray]]:
-        return [(float(a), self.mix(a, mode)) for a in self.step_alphas(count, mode)]
+    def steps(self, count: int, mode: str = "linear", ctx=None) -> list[tuple[float, np.ndarray]]:
+        """``count`` (alpha, audio) pairs from A to B, evenly spaced to the ear."""
+        out = []
+        for i, alpha in enumerate(self.step_alphas(count, mode)):
+            if ctx is not None:
+                ctx.progress((i + 0.5) / count, f"Morph step {i + 1} of {count}")
+            out.append((float(alpha), self.mix(alpha, mode)))
+        return out

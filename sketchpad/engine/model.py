@@ -91,9 +91,10 @@ class SoundModel:
         return self._silence
 
     # -- inference -------------------------------------------------------------------
-    def encode(self, audio: np.ndarray) -> np.ndarray:
+    def encode(self, audio: np.ndarray, progress=None) -> np.ndarray:
         """Audio (frames,) or (frames, channels) float32 at 44.1 kHz ->
-        latents float32 (channels, latent_channels, latent_frames), the posterior means."""
+        latents float32 (channels, latent_channels, latent_frames), the posterior means.
+        ``progress(fraction)`` is called after each chunk (about 24 s of audio)."""
         wave = _as_channels_first(audio)
         step = self.samples_per_latent
         total = self.latent_frames_for(wave.shape[1])
@@ -105,6 +106,8 @@ class SoundModel:
                 x = torch.from_numpy(padded[:, lo * step: hi * step]).to(self.device)
                 mean, _ = self.vae.encode(x)
                 out[:, :, first:last] = mean[:, :, first - lo: last - lo].float().cpu().numpy()
+                if progress is not None:
+                    progress(last / total)
         return out
 
     def decode(self, latents: np.ndarray, frames: int | None = None) -> np.ndarray:
@@ -116,19 +119,35 @@ class SoundModel:
         if z.ndim != 3 or z.shape[1] != self.latent_channels:
             raise ValueError(f"latents must be (channels, {self.latent_channels}, frames), "
                              f"got {z.shape}")
-        step = self.samples_per_latent
         total = z.shape[2]
-        out = np.empty((z.shape[0], total * step), np.float32)
+        out = np.empty((z.shape[0], total * self.samples_per_latent), np.float32)
         with torch.inference_mode():
             for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
-                wave = self.vae.decoder(torch.from_numpy(
-                    np.ascontiguousarray(z[:, :, lo:hi])).to(self.device))
-                out[:, first * step: last * step] = \
-                    wave[:, (first - lo) * step: (last - lo) * step].float().cpu().numpy()
+                self._decode_pass(z, first, last, lo, hi, out[:, first * self.samples_per_latent:])
         audio = out.T
         if frames is not None:
             audio = audio[:frames]
         return np.ascontiguousarray(audio)
+
+    def decode_span(self, latents: np.ndarray, first: int, last: int) -> np.ndarray:
+        """Audio of latent frames [first, last) of ``latents`` (channels, latent_channels, L):
+        float32 (channels, (last - first) * samples_per_latent), the same samples the whole
+        decode gives there, so a song can be decoded piece by piece ahead of the playhead."""
+        total = latents.shape[2]
+        if not 0 <= first < last <= total:
+            raise ValueError(f"span [{first}, {last}) is outside 0..{total}")
+        out = np.empty((latents.shape[0], (last - first) * self.samples_per_latent), np.float32)
+        lo, hi = max(0, first - CONTEXT_LATENT_FRAMES), min(total, last + CONTEXT_LATENT_FRAMES)
+        with torch.inference_mode():
+            self._decode_pass(latents, first, last, lo, hi, out)
+        return out
+
+    def _decode_pass(self, z, first, last, lo, hi, out) -> None:
+        """Decode frames [lo, hi) and write the samples of [first, last) to the start of ``out``."""
+        step = self.samples_per_latent
+        wave = self.vae.decoder(torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device))
+        out[:, : (last - first) * step] = \
+            wave[:, (first - lo) * step: (last - lo) * step].float().cpu().numpy()
 
     def reconstruct(self, audio: np.ndarray) -> np.ndarray:
         """A round trip through encoder and decoder, same shape as ``audio``."""

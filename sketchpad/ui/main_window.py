@@ -13,8 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QToolBar,
-                               QVBoxLayout, QWidget)
+                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
+                               QToolBar, QVBoxLayout, QWidget)
 
 from sketchpad import PROJECT_NAME
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
@@ -26,6 +26,7 @@ from sketchpad.core.project import Project
 from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
+from sketchpad.ui.blend_panel import BlendPanel
 from sketchpad.ui.preferences import ExportSettings, PreferencesDialog
 from sketchpad.ui.progress_tracker import ProgressTracker
 from sketchpad.ui.prompt_bar import PromptBar
@@ -160,6 +161,7 @@ class MainWindow(QMainWindow):
             grid.star_clicked.connect(lambda i, c=clips: self.toggle_keep(c()[i]))
             grid.more_requested.connect(lambda i, c=clips: self.more_like_this(c()[i]))
             grid.drag_requested.connect(lambda i, w, c=clips: self.drag_out(c()[i], w))
+            grid.blend_requested.connect(lambda i, letter, c=clips: self.blend_with(c()[i], letter))
         kept_label = QLabel("Kept")
         kept_label.setObjectName("sectionLabel")
         top = QWidget()
@@ -173,7 +175,18 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(top)
-        self.main_splitter.addWidget(self._stack)
+        self.blend_panel = BlendPanel(self.pool, self.engine,
+                                      lambda: self.generator.model if self.generator else None)
+        self.blend_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.blend_panel.tiles_ready.connect(self._show_results)
+        self.blend_panel.clip_ready.connect(self.add_blend_tile)
+        self.blend_panel.export_requested.connect(self.export_blend)
+        self.views = QTabWidget()
+        self.views.setObjectName("viewTabs")
+        self.views.addTab(self._stack, "Sound")
+        self.views.addTab(self.blend_panel, "Blend")
+        self.views.setTabToolTip(1, "Blend two sounds or songs: mix, timeline, morph steps, style")
+        self.main_splitter.addWidget(self.views)
         self.main_splitter.setSizes([330, 470])
         self.setCentralWidget(self.main_splitter)
         self.slider_panel = SliderPanel()
@@ -453,6 +466,22 @@ class MainWindow(QMainWindow):
         if 0 <= index < len(self.project.tiles):
             self.audition(self.project.tiles[index])
 
+    def blend_with(self, clip: Clip, letter: str) -> None:
+        """Put a tile into blend slot ``letter`` and show the blend view."""
+        self.blend_panel.set_source(letter, clip)
+        self.views.setCurrentWidget(self.blend_panel)
+
+    def add_blend_tile(self, clip: Clip) -> Clip:
+        self.project.checkpoint("Add blend")
+        self.project.add_tiles([clip])
+        self.project.set_clip(clip)
+        self.statusBar().showMessage(f"Added to the tiles: {clip.name}", 5000)
+        return clip
+
+    def export_blend(self, clip: Clip) -> None:
+        self.add_blend_tile(clip)
+        self.export_dialog()
+
     def audition(self, clip: Clip) -> None:
         """Show ``clip`` and play it from the start at once."""
         if self.project.clip is not clip:
@@ -669,6 +698,9 @@ class MainWindow(QMainWindow):
     # -- playback ------------------------------------------------------------------
     @Slot()
     def toggle_playback(self) -> None:
+        if self.views.currentWidget() is self.blend_panel:
+            self.blend_panel.toggle_play()
+            return
         clip = self.project.clip
         if clip is None:
             return
@@ -702,6 +734,8 @@ class MainWindow(QMainWindow):
         self.time_label.setText(f"{format_time(seconds)} / {format_time(total)}")
 
     def _update_playhead(self) -> None:
+        if self.blend_panel.playing:
+            return  # the blend view follows its own playhead
         if self.engine.is_playing:
             self._set_playhead(self.engine.position_seconds)
         elif self.project.clip is not None:
@@ -765,6 +799,7 @@ class MainWindow(QMainWindow):
         for timer in (self._playhead_timer, self._device_timer, self._autosave_timer,
                       self._gesture_timer):
             timer.stop()
+        self.blend_panel.shutdown()
         self.engine.close()
         self.pool.shutdown()
         if self.session_restored:

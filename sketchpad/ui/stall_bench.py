@@ -51,7 +51,7 @@ def blend_job(model, seconds: float):
     def run(ctx):
         song = synthetic_song(seconds, model.sample_rate)
         other = np.ascontiguousarray(np.roll(song[:, ::-1], model.sample_rate // 3, axis=0))
-        return Blender(model, song, other).mix(0.5)
+        return Blender.from_audio(model, song, other).mix(0.5)
 
     return run
 

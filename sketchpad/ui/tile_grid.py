@@ -24,6 +24,7 @@ class Tile(QWidget):
     star_clicked = Signal()
     more_requested = Signal()
     drag_requested = Signal()
+    blend_requested = Signal(str)  # "A" or "B"
 
     def __init__(self, clip: Clip, number: int, parent=None):
         super().__init__(parent)
@@ -69,6 +70,9 @@ class Tile(QWidget):
         menu = QMenu(self)
         menu.addAction("More like this (M)", self.more_requested.emit)
         menu.addAction("Unkeep (K)" if self.kept else "Keep (K)", self.star_clicked.emit)
+        menu.addSeparator()
+        menu.addAction("Blend as A", lambda: self.blend_requested.emit("A"))
+        menu.addAction("Blend as B", lambda: self.blend_requested.emit("B"))
         menu.exec(event.globalPos())
 
     def paintEvent(self, event) -> None:
@@ -107,6 +111,7 @@ class TileGrid(QWidget):
     star_clicked = Signal(int)
     more_requested = Signal(int)
     drag_requested = Signal(int, object)  # index, the tile widget
+    blend_requested = Signal(int, str)  # index, blend slot "A" or "B"
 
     def __init__(self, columns: int = COLUMNS, empty_text: str = "", parent=None):
         super().__init__(parent)
@@ -145,6 +150,7 @@ class TileGrid(QWidget):
             tile.star_clicked.connect(lambda i=i: self.star_clicked.emit(i))
             tile.more_requested.connect(lambda i=i: self.more_requested.emit(i))
             tile.drag_requested.connect(lambda i=i, t=tile: self.drag_requested.emit(i, t))
+            tile.blend_requested.connect(lambda letter, i=i: self.blend_requested.emit(i, letter))
             self._layout.addWidget(tile, i // self.columns, i % self.columns)
             self.tiles.append(tile)
         self._empty.setVisible(not clips and bool(self._empty.text()))

@@ -5,11 +5,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
 from sketchpad.engine import blend
-from sketchpad.engine.model import save_sound_model
-from sketchpad.engine.vae import SoundVAE, VAEConfig
 from sketchpad.errors import SketchpadError
 
 rng = np.random.default_rng(0)
@@ -73,13 +70,6 @@ def test_even_alphas_equalise_a_warped_path():
     assert hops.std() / hops.mean() < 0.02
 
 
-@pytest.fixture(scope="module")
-def tiny_model_dir(tmp_path_factory):
-    torch.manual_seed(0)
-    config = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=1)
-    return save_sound_model(tmp_path_factory.mktemp("m") / "tiny", SoundVAE(config), name="tiny")
-
-
 def _run(*args):
     exe = Path(sys.executable).with_name("sketchpad")
     return subprocess.run([str(exe), "blend", *map(str, args)], capture_output=True, text=True,
@@ -123,3 +113,62 @@ def test_blend_command_refuses_one_sample_input(tiny_model_dir, tmp_path):
     sf.write(b, np.zeros(1, np.float32), 44100)
     out = _run(a, b, "--mix", "0.5", "--out", tmp_path / "o.wav", "--model", tiny_model_dir)
     assert out.returncode == 2 and "too short" in out.stderr
+
+
+def test_beat_warp_puts_each_beat_of_b_on_the_matching_beat_of_a():
+    rate = 43.0
+    beats_a = np.arange(1.0, 20.0, 0.5)  # 120 BPM from 1 s
+    beats_b = np.arange(0.3, 30.0, 0.6)  # 100 BPM from 0.3 s
+    positions = blend.beat_warp(int(25 * rate), rate, beats_a, beats_b)
+    for i in (0, 5, 20):  # A's beat i reads B at B's beat i
+        frame = int(round(beats_a[i] * rate))
+        assert positions[frame] / rate == pytest.approx(beats_b[i], abs=1.5 / rate)
+    assert np.all(np.diff(positions) > 0)  # time runs forwards, also outside the paired beats
+    assert blend.beat_warp(100, rate, beats_a[:3], beats_b) is None
+
+
+def test_warp_latents_interpolates_inside_and_reads_silence_outside():
+    z = np.arange(2 * 16 * 10, dtype=np.float32).reshape(2, 16, 10)
+    silence = np.full(16, -7.0, np.float32)
+    out = blend.warp_latents(z, np.array([-1.0, 0.0, 2.5, 9.0, 9.5]), silence)
+    np.testing.assert_allclose(out[:, :, 0], -7.0)
+    np.testing.assert_allclose(out[:, :, 1], z[:, :, 0])
+    np.testing.assert_allclose(out[:, :, 2], 0.5 * (z[:, :, 2] + z[:, :, 3]))
+    np.testing.assert_allclose(out[:, :, 3], z[:, :, 9])
+    np.testing.assert_allclose(out[:, :, 4], -7.0)
+
+
+def test_blender_recipes_and_beat_alignment(tiny_model):
+    from sketchpad.engine.blender import Blender, BlendRecipe
+
+    za, zb = _z(2, 400), _z(1, 300)
+    blender = Blender(tiny_model, za, zb, 400 * tiny_model.samples_per_latent)
+    np.testing.assert_allclose(blender.latents(BlendRecipe("mix", alpha=0.0)), za, atol=1e-6)
+    curve = blender.latents(BlendRecipe("curve", points=((0.0, 0.0), (1.0, 1.0))))
+    np.testing.assert_allclose(curve[:, :, 0], za[:, :, 0], atol=1e-6)
+    np.testing.assert_allclose(curve[:, :, 200], blender.zb[:, :, 200], atol=1e-6)  # past 1 s: all B
+    assert blender.zb.shape == za.shape  # mono B joins stereo A, padded to A's length
+    beats = np.arange(0.5, 8.0, 0.5)
+    assert blender.align_beats(beats, beats * 0.8)
+    assert blender.beats_aligned and not np.allclose(blender.zb, blender._zb_plain)
+    assert not blender.align_beats(None, None) and blender.zb is blender._zb_plain
+    with pytest.raises(SketchpadError, match="Unknown blend mode"):
+        BlendRecipe("morph")
+
+
+def test_blend_command_aligns_beats_and_notes_silence(tiny_model_dir, tmp_path):
+    rate = 44100
+    t = np.arange(6 * rate) / rate
+    groove_a = (0.5 * np.exp(-(t % 0.5) * 12) * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    groove_b = (0.5 * np.exp(-(t % 0.6) * 12) * np.sin(2 * np.pi * 330 * t)).astype(np.float32)
+    a, b, silent = tmp_path / "a.wav", tmp_path / "b.wav", tmp_path / "silent.wav"
+    sf.write(a, groove_a, rate)
+    sf.write(b, groove_b, rate)
+    sf.write(silent, np.zeros(rate, np.float32), rate)
+    out = _run(a, b, "--mix", "0.5", "--align-beats", "--out", tmp_path / "o.wav",
+               "--model", tiny_model_dir)
+    assert out.returncode == 0 and "too few beats" not in out.stderr, out.stderr
+    out = _run(a, silent, "--mix", "0.5", "--align-beats", "--out", tmp_path / "o.wav",
+               "--model", tiny_model_dir)
+    assert out.returncode == 0
+    assert "B is silent" in out.stderr and "too few beats to align" in out.stderr

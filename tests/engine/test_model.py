@@ -13,7 +13,7 @@ TINY = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_block
 
 
 @pytest.fixture
-def tiny_model(tmp_path):
+def tiny_model(tmp_path):  # two decoder blocks: a wider receptive field for the chunking tests
     torch.manual_seed(0)
     folder = save_sound_model(tmp_path / "tiny", SoundVAE(TINY), name="tiny")
     return SoundModel.load(folder, device="cpu")

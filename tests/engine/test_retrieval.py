@@ -8,12 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
-import torch
 
-from sketchpad.engine.model import SoundModel, save_sound_model
+from sketchpad.engine.model import SoundModel
 from sketchpad.engine.retrieval import RetrievalEngine, RetrievalIndex, build_index
 from sketchpad.engine.text import TextEncoder
-from sketchpad.engine.vae import SoundVAE, VAEConfig
 from sketchpad.errors import SketchpadError
 
 RATE = 44100
@@ -48,12 +46,10 @@ def text():
 
 
 @pytest.fixture(scope="module")
-def engine_dir(tmp_path_factory, text):
-    torch.manual_seed(0)
-    config = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=1)
+def engine_dir(tmp_path_factory, text, tiny_model):
     folder = tmp_path_factory.mktemp("models")
-    model_dir = save_sound_model(folder / "tiny", SoundVAE(config), name="tiny")
-    model = SoundModel.load(model_dir, device="cpu")
+    model_dir = tiny_model.save(folder / "tiny")
+    model = tiny_model
     index = build_index(model, text, ITEMS, lambda item: item.audio)
     index.save(folder / "tiny-retrieval", sound_model="tiny")
     return model_dir

@@ -1,0 +1,115 @@
+"""The blend view end to end, offscreen, on the shipped model and a real PortAudio
+stream: drop A and B, play while it renders, move controls, keyframes, morph
+steps as tiles, style, and a bad file that costs nothing."""
+
+import numpy as np
+import soundfile as sf
+from PySide6.QtCore import QPointF, Qt
+
+from tests.ui.helpers import RATE, drop_files, write_tone
+
+MODEL_TIMEOUT_MS = 60000
+
+
+def _groove(path, seconds, bpm, freq, channels=2, rate=RATE):
+    """A pitched pulse on every beat: something with rhythm to blend and beat-track."""
+    t = np.arange(int(seconds * rate)) / rate
+    pulse = np.exp(-((t % (60 / bpm)) * 12.0))
+    tone = (0.5 * pulse * np.sin(2 * np.pi * freq * t)).astype(np.float32)
+    sf.write(path, np.stack([tone] * channels, axis=1), rate)
+    return path
+
+
+def _ready_blend(qtbot, window, tmp_path):
+    qtbot.waitUntil(lambda: window.generator is not None, timeout=MODEL_TIMEOUT_MS)
+    panel = window.blend_panel
+    window.views.setCurrentWidget(panel)
+    drop_files(panel.slots["A"], [_groove(tmp_path / "a.wav", 8.0, 120, 220)])
+    drop_files(panel.slots["B"], [_groove(tmp_path / "b.flac", 6.0, 100, 660, channels=1,
+                                          rate=48000)])
+    qtbot.waitUntil(lambda: panel.result_clip is not None, timeout=MODEL_TIMEOUT_MS)
+    return panel
+
+
+def test_blend_plays_while_rendering_and_follows_the_controls(qtbot, window, tmp_path):
+    panel = _ready_blend(qtbot, window, tmp_path)
+    assert "8.0 s, stereo" in panel.slots["A"].detail.text()
+    assert "6.0 s, mono" in panel.slots["B"].detail.text()
+    assert panel.result_clip.frames == 8 * RATE  # A's length; B's rate and channels converted
+
+    window.loop_action.trigger()  # the test's null device plays faster than real time
+    panel.toggle_play()
+    qtbot.waitUntil(lambda: panel.playing, timeout=5000)
+    assert window.engine.mixer.clip is panel.render.view and panel.first_audio_ms is not None
+    before = panel.render.copy()
+
+    panel.alpha.setValue(100)  # all B, while playing: re-rendered ahead of the playhead
+    qtbot.waitUntil(lambda: panel.result_clip is not None and "mix 1.00" in panel.result_clip.name,
+                    timeout=MODEL_TIMEOUT_MS)
+    assert panel.playing and not np.allclose(panel.render.copy(), before, atol=1e-3)
+
+    panel.mode_group.button(3).click()  # style transfer
+    panel.strength.setValue(60)
+    qtbot.waitUntil(lambda: panel.result_clip is not None and "style" in panel.result_clip.name,
+                    timeout=MODEL_TIMEOUT_MS)
+    window.toggle_playback()  # Space on the blend tab stops the blend
+    assert not panel.playing
+
+    panel.to_tiles_button.click()
+    assert window.project.tiles[-1] is panel.result_clip and window.project.clip is panel.result_clip
+
+
+def test_timeline_keyframes_with_the_mouse(qtbot, window, tmp_path):
+    panel = _ready_blend(qtbot, window, tmp_path)
+    panel.mode_group.button(1).click()
+    qtbot.wait(20)  # the editor is laid out once shown
+    editor = panel.editor
+    assert editor.isVisible() and editor.points == ((0.0, 0.0), (8.0, 1.0))
+
+    box = editor.getPlotItem().getViewBox()
+    spot = editor.mapFromScene(box.mapViewToScene(QPointF(4.0, 0.8)))
+    # A double-click as Qt delivers one: press, release, double-click, release.
+    for send in (qtbot.mousePress, qtbot.mouseRelease, qtbot.mouseDClick, qtbot.mouseRelease):
+        send(editor.viewport(), Qt.MouseButton.LeftButton, pos=spot)
+    assert len(editor.points) == 3
+    t, alpha = editor.points[1]
+    assert abs(t - 4.0) < 0.2 and abs(alpha - 0.8) < 0.1
+    qtbot.waitUntil(lambda: panel.result_clip is not None and "curve" in panel.result_clip.name,
+                    timeout=MODEL_TIMEOUT_MS)
+
+    qtbot.mouseClick(editor.viewport(), Qt.MouseButton.RightButton, pos=spot)
+    assert editor.points == ((0.0, 0.0), (8.0, 1.0))
+
+
+def test_morph_steps_become_tiles_from_a_to_b(qtbot, window, tmp_path):
+    panel = _ready_blend(qtbot, window, tmp_path)
+    panel.mode_group.button(2).click()
+    panel.step_count.setValue(4)
+    panel.make_steps.click()
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 4, timeout=MODEL_TIMEOUT_MS)
+    names = [clip.name for clip in window.project.tiles]
+    assert names == [f"a → b {i}/4" for i in range(1, 5)]
+    alphas = [float(c.origin["blend"].split("alpha ")[1]) for c in window.project.tiles]
+    assert alphas[0] == 0.0 and alphas[-1] == 1.0 and alphas == sorted(alphas)
+
+    window.blend_with(window.project.tiles[3], "A")  # a tile's menu: "Blend as A"
+    qtbot.waitUntil(lambda: panel.sources["A"] is not None
+                    and panel.sources["A"].clip is window.project.tiles[3]
+                    and panel.render is not None, timeout=MODEL_TIMEOUT_MS)
+
+
+def test_a_bad_file_in_a_slot_is_refused_in_one_line(qtbot, window, tmp_path):
+    qtbot.waitUntil(lambda: window.generator is not None, timeout=MODEL_TIMEOUT_MS)
+    panel = window.blend_panel
+    good = write_tone(tmp_path / "good.wav", seconds=1.0)
+    bad = tmp_path / "broken.wav"
+    bad.write_bytes(b"RIFF\x00\x00\x00\x00WAVEjunk")
+    drop_files(panel.slots["A"], [good])
+    drop_files(panel.slots["B"], [bad])
+    qtbot.waitUntil(lambda: "⚠" in panel.slots["B"].detail.text(), timeout=MODEL_TIMEOUT_MS)
+    assert "\n" not in panel.slots["B"].detail.text()
+    qtbot.waitUntil(lambda: panel.sources["A"] is not None and panel.sources["A"].latents is not None,
+                    timeout=MODEL_TIMEOUT_MS)
+    assert panel.render is None and not panel.play_button.isEnabled()
+    drop_files(panel.slots["B"], [good])  # the app kept running: B can be filled now
+    qtbot.waitUntil(lambda: panel.result_clip is not None, timeout=MODEL_TIMEOUT_MS)
