@@ -1,8 +1,5 @@
 """The benchmark's parts that can run quickly here; the full run is `sketchpad bench`."""
 
-import json
-import subprocess
-import sys
 import tempfile
 from pathlib import Path
 
@@ -31,3 +28,21 @@ def test_app_session_reports_ready_and_memory():
         result = measure_app_session(Path(folder), runs=1)
     assert 0.1 < result["cold_start_s"][0] < 120
     assert 100 < result["peak_rss_mb"][0] < 8000
+
+
+def test_blend_evaluation_measures():
+    import numpy as np
+
+    from sketchpad.bench.blend_eval import beat_hits, knn_style, mel_distance
+
+    reference = np.array([1.0, 2.0, 3.0, 4.0])
+    assert beat_hits(reference, reference + 0.05) == 1.0
+    assert beat_hits(reference, np.array([1.0, 2.5])) == 0.25
+    assert beat_hits(reference, np.zeros(0)) == 0.0
+    x = np.zeros((4, 10))
+    assert mel_distance(x, x + 3.0) == 3.0
+    assert mel_distance(x, np.zeros((4, 6))) == 0.0  # compared over the common frames
+    rng = np.random.default_rng(0)
+    style = rng.standard_normal((1, 8, 50)).astype(np.float32)
+    out = knn_style(style[:, :, :20].copy(), style, k=1)
+    np.testing.assert_allclose(out, style[:, :, :20], atol=1e-6)  # each frame is its own nearest

@@ -152,7 +152,7 @@ class BlendPanel(QWidget):
         reset_curve = QPushButton("Reset curve")
         reset_curve.clicked.connect(self._reset_curve)
         curve_page = self._row(QLabel("Double-click the curve below to add a keyframe, drag to "
-                                      "move, right-click to delete."), self.snap, reset_curve)
+                                      "move, right-click to delete."), self.snap, reset_curve, None)
         self.step_count = QSpinBox()
         self.step_count.setRange(2, 16)
         self.step_count.setValue(5)
@@ -161,7 +161,7 @@ class BlendPanel(QWidget):
         self.make_steps.clicked.connect(self.make_morph_steps)
         steps_page = self._row(QLabel("Steps"), self.step_count, self.make_steps,
                                QLabel("They appear as tiles above: click to hear, K keeps, "
-                                      "Ctrl+E exports."))
+                                      "Ctrl+E exports."), None)
         self.strength = _slider("Style strength: how much of B's timbre", 100)
         self.strength_label = QLabel()
         self.strength.valueChanged.connect(self._on_strength)
