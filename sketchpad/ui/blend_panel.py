@@ -313,7 +313,7 @@ class BlendPanel(QWidget):
                 self._encode(letter, source.clip)
             else:
                 self.slots[letter].set_ready(source.clip.name, f"{source.clip.duration_seconds:.1f} s")
-        self.editor.set_beats(a.beats if b is None else b.beats)
+        self.editor.set_beats(b.beats if b is not None else None)  # B is the new A
         self._forget_blend()
         self._prepare_blend()
 

@@ -92,6 +92,13 @@ def test_morph_steps_become_tiles_from_a_to_b(qtbot, window, tmp_path):
     alphas = [float(c.origin["blend"].split("alpha ")[1]) for c in window.project.tiles]
     assert alphas[0] == 0.0 and alphas[-1] == 1.0 and alphas == sorted(alphas)
 
+    old_a, old_b = panel.sources["A"], panel.sources["B"]
+    panel.swap()
+    assert panel.sources["A"] is old_b and panel.sources["B"] is old_a
+    assert panel.slots["A"].title.text() == "b"
+    qtbot.waitUntil(lambda: panel.render is not None and panel.blender.frames == 6 * RATE,
+                    timeout=MODEL_TIMEOUT_MS)  # the blend now takes the new A's length
+
     window.blend_with(window.project.tiles[3], "A")  # a tile's menu: "Blend as A"
     qtbot.waitUntil(lambda: panel.sources["A"] is not None
                     and panel.sources["A"].clip is window.project.tiles[3]
