@@ -77,6 +77,16 @@ def test_timeline_keyframes_with_the_mouse(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: panel.result_clip is not None and "curve" in panel.result_clip.name,
                     timeout=MODEL_TIMEOUT_MS)
 
+    # Dragging the new keyframe (the gesture pyqtgraph hands the view box), snapped to A's beats.
+    qtbot.waitUntil(lambda: editor.beats is not None and len(editor.beats) > 4, timeout=30000)
+    panel.snap.setChecked(True)
+    grab = box.mapViewToScene(QPointF(*editor.points[1]))
+    editor.handle_drag(grab, grab, True, False)
+    editor.handle_drag(grab, box.mapViewToScene(QPointF(5.1, 0.3)), False, True)
+    t, alpha = editor.points[1]
+    assert t in editor.beats and abs(t - 5.1) < 0.5 and abs(alpha - 0.3) < 0.05
+
+    spot = editor.mapFromScene(box.mapViewToScene(QPointF(t, alpha)))
     qtbot.mouseClick(editor.viewport(), Qt.MouseButton.RightButton, pos=spot)
     assert editor.points == ((0.0, 0.0), (8.0, 1.0))
 
