@@ -433,9 +433,11 @@ class BlendPanel(QWidget):
         self.status.setText(f"Rendered: {recipe.describe()}")
         a, b = self.sources["A"], self.sources["B"]
         name = f"{a.clip.name} × {b.clip.name} ({recipe.describe()})"
-        audio, rate, model = render.copy(), a.clip.sample_rate, self.blender.model.name
+        rate, model = a.clip.sample_rate, self.blender.model.name
         origin = {"model": model, "blend": recipe.describe()}
-        self.pool.submit("blend-clip", lambda ctx: make_clip(name, audio, rate, origin=origin, ctx=ctx),
+        # The copy is made on the worker: a long song's copy would stall the UI thread.
+        self.pool.submit("blend-clip",
+                         lambda ctx: make_clip(name, render.copy(), rate, origin=origin, ctx=ctx),
                          lane="io", on_result=lambda clip: self._on_result_clip(render, clip),
                          on_error=self.message.emit)
 
