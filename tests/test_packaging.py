@@ -2,6 +2,7 @@
 
 import os
 import subprocess
+import sys
 from pathlib import Path
 
 from PySide6.QtGui import QImage
@@ -40,3 +41,17 @@ def test_install_script_installs_and_removes(tmp_path):
     assert (tmp_path / "share/metainfo" / f"{APP}.metainfo.xml").exists()
     subprocess.run(["bash", str(script), "--uninstall"], env=env, check=True, capture_output=True)
     assert not desktop.exists()
+
+
+def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
+    # The developer's smoke script, offline: python -m build (sdist + wheel),
+    # both carry models/ and resources/, and the wheel installed into a new venv
+    # (third-party packages shared, sketchpad itself only from the wheel) prints
+    # its version, renders a prompt with the shipped models and opens its window.
+    out = subprocess.run([sys.executable, str(ROOT / "packaging" / "smoke_dist.py"), "wheel",
+                          "--share-deps", "--no-isolation", "--workdir", str(tmp_path)],
+                         capture_output=True, text=True, timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "smoke: all good" in out.stdout
+    assert (tmp_path / "venv" / "share/sketchpad/models/sketch-vae/weights.safetensors").exists()
+    assert len(list((tmp_path / "run" / "gen").glob("*.wav"))) == 2
