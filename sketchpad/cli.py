@@ -86,6 +86,19 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--batch-size", type=int, default=None)
     tr.add_argument("--seed", type=int, default=0)
 
+    ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
+                        "folder of your own sounds; saved as a new model in your models folder")
+    ft.add_argument("folder", type=Path, help="folder of audio files (subfolders included; "
+                    "file and folder names become the captions)")
+    ft.add_argument("--name", required=True, help="name of the new model")
+    ft.add_argument("--steps", type=int, default=None,
+                    help="training steps (default 200, a few minutes on a CPU; "
+                    "run again with the same name to resume or to train further)")
+    ft.add_argument("--base", default=None, help="model to start from (default: shipped)")
+    ft.add_argument("--shipped-sounds", type=int, default=None, metavar="N",
+                    help="sounds of the base model's prompt index to keep in the new one "
+                    "(default 1500; 0 = only yours)")
+
     bench = sub.add_parser("bench", help="measure what producers feel (prints numbers)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
     bench.add_argument("--minutes", type=float, default=10.0,
@@ -113,6 +126,19 @@ def _build_parser() -> argparse.ArgumentParser:
     evb.add_argument("--json", type=Path, default=None, help="also write the results here")
     evb.add_argument("--no-window", action="store_true",
                      help="skip the measurement in the real (offscreen) window")
+
+    idx = sub.add_parser("index", help="import a sample folder into its library cache "
+                         "(recursive; only new or changed files are analysed)")
+    idx.add_argument("folder", type=Path)
+    idx.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+    idx.add_argument("--map", action="store_true",
+                     help="also lay the library out in 2D and report how well neighbours are kept")
+    evm = sub.add_parser("evaluate-map", help="measure the library map on a folder: import "
+                         "speed, neighbour preservation, expanders, 10,000-dot map widget")
+    evm.add_argument("folder", type=Path)
+    evm.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+    evm.add_argument("--json", type=Path, default=None, help="also write the results here")
+    evm.add_argument("--no-window", action="store_true", help="skip the map widget measurement")
     return parser
 
 
@@ -281,6 +307,19 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_finetune(args) -> int:
+    from sketchpad.training import finetune as ft
+    from sketchpad.training.run import default_threads
+
+    default_threads()
+    out = ft.finetune(args.folder, name=args.name, base=args.base,
+                      steps=ft.DEFAULT_STEPS if args.steps is None else args.steps,
+                      shipped_sounds=(ft.DEFAULT_SHIPPED_SOUNDS if args.shipped_sounds is None
+                                      else args.shipped_sounds))
+    print(out)
+    return 0
+
+
 def _cmd_bench(args) -> int:
     from sketchpad.bench import run_benchmarks
 
@@ -296,6 +335,36 @@ def _cmd_evaluate(args) -> int:
     if args.json is not None:
         argv += ["--json", str(args.json)]
     return evaluate_main(argv)
+
+
+def _cmd_evaluate_map(args) -> int:
+    from sketchpad.bench.map_eval import main
+
+    return main(args.folder, model_name=args.model, json_path=args.json, window=not args.no_window)
+
+
+def _cmd_index(args) -> int:
+    from sketchpad.engine.library import index_folder
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import find_model
+    from sketchpad.engine.text import shared_text_encoder
+
+    if not args.folder.is_dir():
+        raise SketchpadError(f"Not a folder: {args.folder}")
+    model = SoundModel.load(find_model(args.model))
+    library, summary = index_folder(args.folder, model, shared_text_encoder())
+    print("\n".join(summary.lines()))
+    if args.map and len(library) >= 8:
+        from sketchpad.engine.projection import choose_projection, kmeans_elbow
+
+        choice = choose_projection(library.features)
+        for method, score in choice.scores.items():
+            print(f"  {method:5s} keeps {score['preservation']:.1%} of 10 nearest neighbours "
+                  f"(trustworthiness {score['trustworthiness']:.3f}, {score['seconds']:.1f} s "
+                  f"on {choice.sample} sounds)")
+        _, k = kmeans_elbow(library.features)
+        print(f"  map: {choice.method}; k-means elbow at {k} clusters")
+    return 0
 
 
 def _cmd_screenshot(args) -> int:
@@ -323,7 +392,9 @@ def _cmd_gui(args) -> int:
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
-             "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot}
+             "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot,
+             "finetune": _cmd_finetune, "index": _cmd_index,
+             "evaluate-map": _cmd_evaluate_map}
 
 
 def main(argv: list[str] | None = None) -> int:

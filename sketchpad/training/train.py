@@ -162,8 +162,15 @@ def _load_checkpoint(run_dir: Path, model: SoundVAE, optimizer, rng: np.random.G
 
 
 def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
-          should_stop=lambda: False) -> SoundVAE:
+          should_stop=lambda: False, initial_weights=None, on_step=None) -> SoundVAE:
     """Train (or resume) in ``run_dir``; returns the model on the CPU.
+
+    ``initial_weights``: a model folder whose VAE weights (same architecture
+    as ``config.architecture``) a new run starts from, for fine-tuning; a
+    checkpoint in ``run_dir`` takes precedence, so a fine-tune resumes too.
+    ``should_stop()`` is asked before every step; when it says stop, the run
+    writes a checkpoint and returns. ``on_step(step, steps)`` is called on
+    rank 0 after every step (progress reporting).
 
     Under torchrun each process trains on its own random crops and DDP
     averages the gradients; only rank 0 logs and writes checkpoints.
@@ -175,7 +182,13 @@ def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
         device = f"cuda:{int(os.environ.get('LOCAL_RANK', 0))}"
         torch.cuda.set_device(device)
     torch.manual_seed(config.seed)  # identical initial weights on every rank
-    model = SoundVAE(config.architecture).to(device)
+    model = SoundVAE(config.architecture)
+    if initial_weights is not None:
+        from sketchpad.engine.model_files import load_state_strict, read_model_folder
+
+        _, tensors = read_model_folder(initial_weights)
+        load_state_strict(model, tensors, Path(initial_weights).name, prefix="vae.")
+    model = model.to(device)
     optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
                                   betas=(0.8, 0.99), weight_decay=1e-4)
     rng = np.random.default_rng(config.seed + 1000 * rank)
@@ -219,6 +232,8 @@ def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
                     f"{rate:.2f} steps/s  eta {eta / 60:.0f} min")
             if step % config.checkpoint_every == 0 or step == config.steps:
                 _save_checkpoint(run_dir, model, optimizer, step, config, rng, history)
+            if on_step is not None:
+                on_step(step, config.steps)
     if rank == 0 and step > start:
         _save_checkpoint(run_dir, model, optimizer, step, config, rng, history)
     if world > 1:

@@ -12,7 +12,8 @@ from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox,
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
+                               QMessageBox,
                                QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
                                QToolBar, QVBoxLayout, QWidget)
 
@@ -27,6 +28,7 @@ from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
 from sketchpad.ui.blend_panel import BlendPanel
+from sketchpad.ui.library_panel import LibraryPanel
 from sketchpad.ui.preferences import ExportSettings, PreferencesDialog
 from sketchpad.ui.progress_tracker import ProgressTracker
 from sketchpad.ui.prompt_bar import PromptBar
@@ -42,10 +44,10 @@ AUTOSAVE_DELAY_MS = 1000
 SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo step
 
 
-def _default_generator_loader():
+def _default_generator_loader(model_name: str | None = None):
     from sketchpad.engine.retrieval import load_retrieval_engine
 
-    return load_retrieval_engine()
+    return load_retrieval_engine(model_name)
 
 
 def format_time(seconds: float) -> str:
@@ -172,9 +174,19 @@ class MainWindow(QMainWindow):
         column.addWidget(self.tile_grid, 3)
         column.addWidget(kept_label)
         column.addWidget(self.kept_grid, 1)
+        self.library_panel = LibraryPanel(self.pool, self.engine, lambda: self.generator)
+        self.library_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.library_panel.sound_ready.connect(self.show_library_sound)
+        self.library_panel.train_requested.connect(self.train_on_folder)
+        self.areas = QTabWidget()
+        self.areas.setObjectName("areaTabs")
+        self.areas.addTab(top, "Generate")
+        self.areas.addTab(self.library_panel, "Library")
+        self.areas.setTabToolTip(1, "Your sample folder as a 2D latent map: hover, click, "
+                                 "drag; fine-tune the models on it")
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("mainSplitter")
-        self.main_splitter.addWidget(top)
+        self.main_splitter.addWidget(self.areas)
         self.blend_panel = BlendPanel(self.pool, self.engine,
                                       lambda: self.generator.model if self.generator else None)
         self.blend_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
@@ -264,6 +276,15 @@ class MainWindow(QMainWindow):
         play_menu = menu.addMenu("&Playback")
         play_menu.addAction(self.play_action)
         play_menu.addAction(self.loop_action)
+        self.model_menu = menu.addMenu("&Model")
+        self.model_menu.aboutToShow.connect(self._fill_model_menu)
+        library_menu = menu.addMenu("&Library")
+        library_menu.addAction(self._action("&Import Folder…", self.import_library_dialog,
+                                            tip="Show a sample folder as a 2D latent map"))
+        self.train_action = self._action("&Train on Library…", lambda: self.train_on_folder(
+            self.library_panel.library.folder if self.library_panel.library else None),
+            tip="Fine-tune the sound model and the prompt generator on the imported folder")
+        library_menu.addAction(self.train_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(demo_action)
         help_menu.addAction(about_action)
@@ -402,12 +423,16 @@ class MainWindow(QMainWindow):
 
     # -- prompt to tiles ---------------------------------------------------------------
     def _load_generator(self) -> None:
-        loader = self._generator_loader
-        self.pool.submit("load-generator", lambda ctx: loader(), lane="model",
+        loader, name = self._generator_loader, self.settings.value("model/name") or None
+        self.pool.submit("load-generator", lambda ctx: loader(name) if name else loader(),
+                         lane="model",
                          on_result=self._on_generator_ready, on_error=self._on_generator_failed)
 
     def _on_generator_ready(self, generator) -> None:
         self.generator = generator
+        library = self.library_panel.library
+        if library is not None and library.model_name != generator.model.name:
+            self.library_panel.import_folder(library.folder)  # latents differ per model
         self.prompt_bar.set_ready(True)
         self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
         self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
@@ -481,6 +506,80 @@ class MainWindow(QMainWindow):
     def export_blend(self, clip: Clip) -> None:
         self.add_blend_tile(clip)
         self.export_dialog()
+
+    def show_library_sound(self, clip: Clip, scrubbing: bool) -> None:
+        """A sound from the map: a file or a synthesised point. While the cursor
+        drags, each new sound loops on from the playhead, so the change is heard
+        as a continuous sound rather than restarts."""
+        self.views.setCurrentIndex(0)
+        if not scrubbing:
+            self.audition(clip)
+            return
+        position = int(self.engine.position_seconds * clip.sample_rate) if self.engine.is_playing else 0
+        self.project.set_clip(clip)
+        if not self.engine.play(clip.playback, start_frame=position % max(1, clip.frames),
+                                loop=True):
+            self.show_error(self.engine.status_text)
+
+    # -- library, models ---------------------------------------------------------
+    def import_library_dialog(self) -> None:
+        self.areas.setCurrentWidget(self.library_panel)
+        self.library_panel._import_dialog()
+
+    def train_on_folder(self, folder) -> None:
+        """Ask for a name, then fine-tune on ``folder`` in the background (train lane)."""
+        from sketchpad.training.finetune import check_model_name
+
+        if folder is None:
+            self.show_error("Import a folder in the Library tab first.")
+            return
+        name, ok = QInputDialog.getText(self, "Train on library",
+                                        f"Name of the new model (trained on {Path(folder).name}):",
+                                        text=f"{Path(folder).name}-tuned")
+        if not ok:
+            return
+        try:
+            name = check_model_name(name.strip())
+        except SketchpadError as err:
+            self.show_error(str(err))
+            return
+        self.start_training(folder, name)
+
+    def start_training(self, folder, name: str, **options):
+        from sketchpad.training.finetune import finetune
+
+        job = self.pool.submit(
+            "finetune", lambda ctx: finetune(folder, name=name, ctx=ctx, log=lambda line: None,
+                                             **options),
+            lane="train", supersede=False,
+            on_result=lambda path: self.statusBar().showMessage(
+                f"Model “{name}” is ready: pick it in the Model menu.", 15000),
+            on_error=self.show_error,
+            on_cancelled=lambda: self.statusBar().showMessage(
+                f"Training “{name}” paused; train again with the same name to resume.", 15000))
+        self.tracker.track(job, f"Training “{name}”")
+        return job
+
+    def _fill_model_menu(self) -> None:
+        from sketchpad.engine.registry import list_models
+
+        self.model_menu.clear()
+        current = self.generator.model.name if self.generator is not None else None
+        for folder in list_models():
+            action = self.model_menu.addAction(folder.name)
+            action.setCheckable(True)
+            action.setChecked(folder.name == current)
+            usable = (folder.parent / f"{folder.name}-retrieval").is_dir()
+            action.setEnabled(usable)
+            if not usable:
+                action.setToolTip("No prompt index beside this model")
+            action.triggered.connect(lambda _=False, n=folder.name: self.choose_model(n))
+
+    def choose_model(self, name: str) -> None:
+        """Switch the prompt generator and sound model; remembered for the next start."""
+        self.settings.setValue("model/name", name)
+        self.prompt_bar.set_ready(False, "Loading model…")
+        self._load_generator()
 
     def audition(self, clip: Clip) -> None:
         """Show ``clip`` and play it from the start at once."""

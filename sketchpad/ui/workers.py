@@ -21,7 +21,8 @@ from sketchpad.errors import SketchpadError
 
 log = logging.getLogger(__name__)
 
-LANES = {"model": 1, "io": 2}
+# "train" holds fine-tuning, which runs for minutes and must not block the model lane.
+LANES = {"model": 1, "io": 2, "train": 1}
 _STILL_RUNNING: list = []  # workers whose job outlived shutdown: kept alive, never destroyed
 
 

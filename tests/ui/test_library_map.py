@@ -1,7 +1,7 @@
 """The Library tab end to end: import a real folder, hover, click, drag, search."""
 
 import numpy as np
-from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -125,3 +125,22 @@ def test_search_more_like_this_and_a_bad_folder(qtbot, window, tmp_path):
     panel.import_folder(tmp_path / "nope")
     assert messages and "Not a folder" in messages[-1]
     assert len(panel.library) > 0  # the map is still there
+
+
+def test_train_on_library_makes_a_model_to_pick(qtbot, window, tmp_path, monkeypatch):
+    monkeypatch.setenv("SKETCHPAD_HOME", str(tmp_path / "home"))
+    make_sample_library(tmp_path / "Samples", per_kind=2)
+    qtbot.waitUntil(lambda: window.generator is not None, timeout=60000)
+    messages = []
+    window.statusBar().messageChanged.connect(lambda text: text and messages.append(text))
+    job = window.start_training(tmp_path / "Samples", "my-kit", steps=2, shipped_sounds=0)
+    qtbot.waitUntil(lambda: any("my-kit" in m and "ready" in m for m in messages), timeout=240000)
+    assert not job.cancelled
+    assert (tmp_path / "home" / "models" / "my-kit" / "weights.safetensors").is_file()
+
+    window._fill_model_menu()
+    entries = {a.text(): a for a in window.model_menu.actions()}
+    assert entries["my-kit"].isEnabled() and entries["sketch-vae"].isChecked()
+    entries["my-kit"].trigger()
+    qtbot.waitUntil(lambda: window.generator.model.name == "my-kit", timeout=60000)
+    assert window.settings.value("model/name") == "my-kit"
