@@ -9,7 +9,12 @@ Qt-free; the CLI (``sketchpad finetune``) and a worker-pool job both call
    A re-run reuses what was imported and adds new files.
 2. **training**: the autoencoder starts from the base model's weights and
    trains on crops of those sounds with a low learning rate for a few hundred
-   steps (one-shots shorter than a crop are zero-padded). Checkpoints go to
+   steps (one-shots shorter than a crop are zero-padded). As many sounds of
+   the base model's index, decoded by the base model, are mixed in ("replay"),
+   so the model learns the new sounds without forgetting the old ones as fast
+   (with 50 one-shots and 200 steps: their MR-STFT distance fell from 1.38
+   to about 1.2, and held-out GM one-shots rose 0.81 -> 0.86 with replay,
+   0.92 without). Checkpoints go to
    ``user_data_dir()/finetune/<name>/run``; a run with the same name resumes
    there, and one with more ``steps`` trains further. Cancelling stops
    between steps, writes a checkpoint and raises JobCancelled.
@@ -42,6 +47,7 @@ MAX_STEPS = 100_000
 DEFAULT_SHIPPED_SOUNDS = 1500
 """Base-index sounds re-encoded into the new index (about a minute on 2 cores);
 the whole shipped index (8,520 sounds) takes about 6 minutes."""
+MAX_REPLAY_SOUNDS = 500  # base sounds mixed into training: one per user sound, at most this
 DIRECTION_ITEMS = 600  # sounds whose descriptors name the slider directions
 REENCODE_BATCH = 32  # base-index sounds decoded and re-encoded per pass
 MAX_NAME_CHARS = 64
@@ -105,6 +111,8 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model, user_models_dir
     from sketchpad.training.dataset import Manifest, add_user_folder
+    from sketchpad.audio.io import load_audio
+    from sketchpad.engine.retrieval import RetrievalIndex
     from sketchpad.training.train import AudioBank, train
 
     name = check_model_name(name)
@@ -123,7 +131,10 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
         raise SketchpadError(f"No audio files in '{folder}' (looked for "
                              f"{', '.join(SUPPORTED_EXTENSIONS)} in it and its subfolders).")
     base_dir = find_model(base)
-    base_model = SoundModel.load(base_dir, device="cpu")  # validates the base; architecture
+    base_model = SoundModel.load(base_dir)  # validates the base; decodes its index's sounds
+    base_index_dir = base_dir.parent / f"{base_dir.name}-retrieval"
+    base_index = (RetrievalIndex.load(base_index_dir)
+                  if (base_index_dir / "config.json").is_file() else None)
     out_dir = user_models_dir() / name
     index_dir = user_models_dir() / f"{name}-retrieval"
     if base_dir.resolve() == out_dir.resolve():
@@ -151,7 +162,18 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
 
     # 2. training -------------------------------------------------------------
     config = _finetune_config(base_model, steps, settings)
-    bank = AudioBank.from_files([manifest.audio_path(i) for i in items])
+    waves = [load_audio(manifest.audio_path(i)).samples.mean(axis=1) for i in items]
+    replay = []
+    if base_index is not None:
+        picks = _spread(np.arange(len(base_index)), min(len(items), MAX_REPLAY_SOUNDS))
+        log(f"decoding {len(picks)} sounds of {base_model.name} to mix into training")
+        decoding = (lambda done: report("training", 0.0, f"Decoding {base_model.name} sounds "
+                                                         f"to mix in ({done}/{len(picks)})"))
+        for batch, lengths, audio in _decode_base(base_model, base_index, picks, decoding):
+            replay += [audio[: n * base_model.samples_per_latent, b].copy()
+                       for b, n in enumerate(lengths)]
+    bank = AudioBank(waves + replay)
+    del waves
 
     def on_step(step: int, total: int) -> None:
         try:
@@ -173,8 +195,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
 
     # 3. directions and the prompt index --------------------------------------
     model = SoundModel(vae, name=name, config={})
-    old = SoundModel.load(base_dir) if shipped_sounds else None
-    index, direction_sounds = _build_index(model, old, base_dir, manifest, items,
+    index, direction_sounds = _build_index(model, base_model, base_index, manifest, items,
                                            shipped_sounds, report)
     from sketchpad.engine.directions import directions_to_files, find_directions
 
@@ -191,6 +212,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
                           "total_seconds": round(sum(i.seconds for i in items), 2)},
         "finetune": {"base": base_info, "steps": max(done, config.steps),
                      "folder": str(folder.resolve()), "user_sounds": len(items),
+                     "replayed_base_sounds": len(replay),
                      "indexed_base_sounds": len(index) - len(items)},
         "directions": entries,
         "metrics": {},
@@ -278,7 +300,38 @@ def _read_json(path: Path) -> dict:
     return data if isinstance(data, dict) else {}
 
 
-def _build_index(model, old, base_dir: Path, manifest, items, shipped_sounds: int, report):
+def _spread(candidates: np.ndarray, count: int) -> np.ndarray:
+    """``count`` evenly spaced entries of ``candidates`` (all of them if fewer)."""
+    if len(candidates) <= count:
+        return candidates
+    if count <= 0:
+        return candidates[:0]
+    return candidates[np.unique(np.linspace(0, len(candidates) - 1, count).round().astype(np.int64))]
+
+
+def _decode_base(old, base_index, picks, on_batch=None):
+    """Decode index sounds ``picks`` with the base model ``old``, shortest first, batched.
+
+    Yields ``(indices, latent frame counts, audio (frames, batch))``; sound ``b``
+    is ``audio[: counts[b] * old.samples_per_latent, b]`` (the rest is the
+    decoded silence it was padded with). ``on_batch(done)`` runs before each batch.
+    """
+    lengths_all = np.diff(base_index.offsets)
+    order = np.asarray(picks, np.int64)[np.argsort(lengths_all[picks], kind="stable")]
+    silence = old.silence_frame()
+    for first in range(0, len(order), REENCODE_BATCH):
+        if on_batch is not None:
+            on_batch(first)
+        batch = order[first: first + REENCODE_BATCH]
+        lengths = [int(lengths_all[k]) for k in batch]
+        longest = max(lengths)
+        z = np.stack([np.concatenate(
+            [base_index.latent(int(k))[0], np.repeat(silence[:, None], longest - n, axis=1)], axis=1)
+            for k, n in zip(batch, lengths)])
+        yield batch, lengths, old.decode(z)  # one pass for the batch, a column per sound
+
+
+def _build_index(model, old, base_index, manifest, items, shipped_sounds: int, report):
     """The new model's RetrievalIndex and [(latent summary, descriptors)] for the sliders.
 
     The user's sounds come first (kind 'user', captions from their paths, no
@@ -292,19 +345,13 @@ def _build_index(model, old, base_dir: Path, manifest, items, shipped_sounds: in
     from sketchpad.engine.text import shared_text_encoder
 
     rate = model.sample_rate
-    base_index = None
-    base_index_dir = base_dir.parent / f"{base_dir.name}-retrieval"
-    if shipped_sounds and (base_index_dir / "config.json").is_file():
-        base_index = RetrievalIndex.load(base_index_dir)
     user_captions = {i.caption for i in items}
     picks = np.zeros(0, np.int64)
-    if base_index is not None:
+    if base_index is not None and shipped_sounds:
         keep = np.array([k for k in range(len(base_index))  # a re-fine-tune: no duplicates
                          if not (base_index.kinds[k] == "user" and base_index.captions[k] in user_captions)],
                         np.int64)
-        if len(keep) > shipped_sounds:
-            keep = keep[np.unique(np.linspace(0, len(keep) - 1, shipped_sounds).round().astype(np.int64))]
-        picks = keep
+        picks = _spread(keep, shipped_sounds)
     total = len(items) + len(picks)
     # Descriptors are measured for at most DIRECTION_ITEMS sounds: the user's, then base sounds.
     rng = np.random.default_rng(0)
@@ -327,20 +374,11 @@ def _build_index(model, old, base_dir: Path, manifest, items, shipped_sounds: in
     embeddings = [shared_text_encoder().embed(captions)]
 
     if len(picks):
-        order = picks[np.argsort(np.diff(base_index.offsets)[picks], kind="stable")]
-        silence = old.silence_frame()
         step_samples = old.samples_per_latent
         encoded: dict[int, np.ndarray] = {}
-        for first in range(0, len(order), REENCODE_BATCH):
-            report("index", (len(items) + first) / max(1, total),
-                   f"Re-encoding {base_index_dir.name} sounds ({first}/{len(order)})")
-            batch = order[first: first + REENCODE_BATCH]
-            lengths = [int(base_index.offsets[k + 1] - base_index.offsets[k]) for k in batch]
-            longest = max(lengths)
-            z_old = np.stack([np.concatenate(
-                [base_index.latent(int(k))[0], np.repeat(silence[:, None], longest - length, axis=1)],
-                axis=1) for k, length in zip(batch, lengths)])
-            audio = old.decode(z_old)  # (frames, batch): one pass, each column one sound
+        progress = (lambda done: report("index", (len(items) + done) / max(1, total),
+                                        f"Re-encoding {old.name} sounds ({done}/{len(picks)})"))
+        for batch, lengths, audio in _decode_base(old, base_index, picks, progress):
             z_new = model.encode(audio)  # (batch, C, longest)
             for b, (k, length) in enumerate(zip(batch, lengths)):
                 z = z_new[b, :, :length]

@@ -83,6 +83,11 @@ class LibraryPanel(QWidget):
         self.train_button.setToolTip("Fine-tune the sound model and the prompt generator "
                                      "on this folder")
         self.train_button.clicked.connect(lambda: self.train_requested.emit(self.library.folder))
+        # Narrow minimums, so the Library tab never widens the window's minimum size.
+        self.search_box.setMinimumWidth(60)
+        for combo in (self.colour_by, self.expander):
+            combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+            combo.setMinimumContentsLength(10)
         bar = QHBoxLayout()
         for widget in (self.import_button, self.search_box, self.colour_by, self.expander,
                        self.more_button, self.train_button):

@@ -101,6 +101,7 @@ def test_finetune_starts_from_the_base_and_saves_a_model_and_index(home, tiny_ba
     info = json.loads((out / "config.json").read_text())
     assert info["name"] == "my kit" and info["finetune"]["base"]["name"] == "tiny-base"
     assert info["finetune"]["user_sounds"] == 6 and info["training"]["steps"] == 3
+    assert info["finetune"]["replayed_base_sounds"] == 3  # the base index's sounds, mixed in
     assert SoundModel.load(out, device="cpu").directions  # slider directions recomputed
     assert out in list_models() and (tiny_base.parent / "tiny-base").is_dir()
 
