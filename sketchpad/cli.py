@@ -92,12 +92,12 @@ def _build_parser() -> argparse.ArgumentParser:
                     "file and folder names become the captions)")
     ft.add_argument("--name", required=True, help="name of the new model")
     ft.add_argument("--steps", type=int, default=None,
-                    help="training steps (default 200, a few minutes on a CPU; "
+                    help="training steps (default 600, a few minutes on a CPU; "
                     "run again with the same name to resume or to train further)")
     ft.add_argument("--base", default=None, help="model to start from (default: shipped)")
     ft.add_argument("--shipped-sounds", type=int, default=None, metavar="N",
                     help="sounds of the base model's prompt index to keep in the new one "
-                    "(default 1500; 0 = only yours)")
+                    "(default: all of them; 0 = only yours)")
 
     bench = sub.add_parser("bench", help="measure what producers feel (prints numbers)")
     bench.add_argument("--json", action="store_true", help="print one JSON object")
@@ -314,8 +314,7 @@ def _cmd_finetune(args) -> int:
     default_threads()
     out = ft.finetune(args.folder, name=args.name, base=args.base,
                       steps=ft.DEFAULT_STEPS if args.steps is None else args.steps,
-                      shipped_sounds=(ft.DEFAULT_SHIPPED_SOUNDS if args.shipped_sounds is None
-                                      else args.shipped_sounds))
+                      shipped_sounds=args.shipped_sounds)
     print(out)
     return 0
 

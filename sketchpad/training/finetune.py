@@ -11,16 +11,18 @@ Qt-free; the CLI (``sketchpad finetune``) and a worker-pool job both call
    trains on crops of those sounds with a low learning rate for a few hundred
    steps (one-shots shorter than a crop are zero-padded). As many sounds of
    the base model's index, decoded by the base model, are mixed in ("replay"),
-   so the model learns the new sounds without forgetting the old ones as fast
-   (with 50 one-shots and 200 steps: their MR-STFT distance fell from 1.38
-   to about 1.2, and held-out GM one-shots rose 0.81 -> 0.86 with replay,
-   0.92 without). Checkpoints go to
+   so the model forgets the old ones more slowly. Measured with 50
+   synthetic one-shots (median MR-STFT distance, lower is better): 600 steps
+   with replay took them from 1.38 to 1.09 (50 unseen ones of the same style:
+   1.44 -> 1.19) while held-out GM one-shots went 0.81 -> 0.88; 200 steps
+   without replay gave the same gain for 0.81 -> 0.93. Checkpoints go to
    ``user_data_dir()/finetune/<name>/run``; a run with the same name resumes
    there, and one with more ``steps`` trains further. Cancelling stops
    between steps, writes a checkpoint and raises JobCancelled.
 3. **index**: the prompt generator (a retrieval index) is rebuilt for the new
-   model from the user's sounds plus an evenly spread subset of the base
-   index's sounds, decoded by the base model and re-encoded by the new one
+   model from the user's sounds plus the base index's sounds (all of them by
+   default, else an evenly spread subset), decoded by the base model and
+   re-encoded by the new one
    (the base index holds the base model's latents); the slider directions
    are recomputed from the same encodings.
 
@@ -41,12 +43,14 @@ from sketchpad.core.jobs import JobCancelled
 from sketchpad.errors import SketchpadError
 from sketchpad.training.train import TrainConfig, stderr_log
 
-DEFAULT_STEPS = 200
-"""About 3 minutes on a 2-core CPU with the shipped architecture (~0.9 s a step)."""
+DEFAULT_STEPS = 600
+"""About 110 s of training on an idle 2-core CPU with the shipped architecture (~0.18 s a step)."""
 MAX_STEPS = 100_000
-DEFAULT_SHIPPED_SOUNDS = 1500
-"""Base-index sounds re-encoded into the new index (about a minute on 2 cores);
-the whole shipped index (8,520 sounds) takes about 6 minutes."""
+DEFAULT_SHIPPED_SOUNDS = None
+"""Base-index sounds re-encoded into the new index; None = all. The whole shipped
+index (8,520 sounds) takes about 105 s on an idle 2-core CPU (~12 ms a sound,
+decode and encode batched), about as long as the default training, so by
+default the new prompt generator still finds everything the shipped one did."""
 MAX_REPLAY_SOUNDS = 500  # base sounds mixed into training: one per user sound, at most this
 DIRECTION_ITEMS = 600  # sounds whose descriptors name the slider directions
 REENCODE_BATCH = 32  # base-index sounds decoded and re-encoded per pass
@@ -89,7 +93,7 @@ def check_model_name(name: str) -> str:
 
 
 def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
-             shipped_sounds: int = DEFAULT_SHIPPED_SOUNDS, ctx=None, log=stderr_log,
+             shipped_sounds: int | None = DEFAULT_SHIPPED_SOUNDS, ctx=None, log=stderr_log,
              settings: dict | None = None) -> Path:
     """Fine-tune ``base`` (a model name or folder; default the shipped model) on the
     audio under ``folder`` and save it as model ``name``; returns the model folder.
@@ -98,7 +102,8 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     directions) and ``user_models_dir()/<name>-retrieval`` (its prompt index);
     keeps the imported sounds and checkpoints in ``user_data_dir()/finetune/<name>``.
     ``steps``: total optimiser steps (1..MAX_STEPS). ``shipped_sounds``: how
-    many sounds of the base model's index join the new index (0: only yours).
+    many sounds of the base model's index join the new index (None: all,
+    0: only yours; an evenly spread subset otherwise).
     ``ctx``: a :class:`~sketchpad.core.jobs.JobContext` (or anything with
     ``progress(fraction, text)``, ``check()`` and ``cancelled``) for progress
     and cancel; ``log(line)`` gets human-readable lines. ``settings``
@@ -106,21 +111,21 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     Raises SketchpadError (one line) for a bad name, folder or base, and
     JobCancelled when cancelled (the next call with the same name resumes).
     """
-    from sketchpad.audio.io import SUPPORTED_EXTENSIONS
+    from sketchpad.audio.io import SUPPORTED_EXTENSIONS, load_audio
     from sketchpad.core.paths import user_data_dir
+    from sketchpad.engine.directions import directions_to_files, find_directions
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model, user_models_dir
-    from sketchpad.training.dataset import Manifest, add_user_folder
-    from sketchpad.audio.io import load_audio
     from sketchpad.engine.retrieval import RetrievalIndex
+    from sketchpad.training.dataset import Manifest, add_user_folder
     from sketchpad.training.train import AudioBank, train
 
     name = check_model_name(name)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) \
             or not 1 <= steps <= MAX_STEPS:
         raise SketchpadError(f"Steps must be a whole number from 1 to {MAX_STEPS}, got {steps!r}.")
-    if isinstance(shipped_sounds, bool) or not isinstance(shipped_sounds, (int, np.integer)) \
-            or shipped_sounds < 0:
+    if shipped_sounds is not None and (isinstance(shipped_sounds, bool) or not isinstance(
+            shipped_sounds, (int, np.integer)) or shipped_sounds < 0):
         raise SketchpadError(f"The number of shipped sounds to index must be 0 or more, "
                              f"got {shipped_sounds!r}.")
     folder = Path(folder).expanduser()
@@ -164,7 +169,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     config = _finetune_config(base_model, steps, settings)
     waves = [load_audio(manifest.audio_path(i)).samples.mean(axis=1) for i in items]
     replay = []
-    if base_index is not None:
+    if base_index is not None and _checkpoint_step(run_dir) < config.steps:  # else no training
         picks = _spread(np.arange(len(base_index)), min(len(items), MAX_REPLAY_SOUNDS))
         log(f"decoding {len(picks)} sounds of {base_model.name} to mix into training")
         decoding = (lambda done: report("training", 0.0, f"Decoding {base_model.name} sounds "
@@ -197,8 +202,6 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     model = SoundModel(vae, name=name, config={})
     index, direction_sounds = _build_index(model, base_model, base_index, manifest, items,
                                            shipped_sounds, report)
-    from sketchpad.engine.directions import directions_to_files, find_directions
-
     directions = find_directions(np.stack([s for s, _ in direction_sounds]),
                                  [t for _, t in direction_sounds])
     entries, tensors = directions_to_files(directions)
@@ -331,7 +334,7 @@ def _decode_base(old, base_index, picks, on_batch=None):
         yield batch, lengths, old.decode(z)  # one pass for the batch, a column per sound
 
 
-def _build_index(model, old, base_index, manifest, items, shipped_sounds: int, report):
+def _build_index(model, old, base_index, manifest, items, shipped_sounds: int | None, report):
     """The new model's RetrievalIndex and [(latent summary, descriptors)] for the sliders.
 
     The user's sounds come first (kind 'user', captions from their paths, no
@@ -347,11 +350,11 @@ def _build_index(model, old, base_index, manifest, items, shipped_sounds: int, r
     rate = model.sample_rate
     user_captions = {i.caption for i in items}
     picks = np.zeros(0, np.int64)
-    if base_index is not None and shipped_sounds:
+    if base_index is not None and shipped_sounds != 0:
         keep = np.array([k for k in range(len(base_index))  # a re-fine-tune: no duplicates
                          if not (base_index.kinds[k] == "user" and base_index.captions[k] in user_captions)],
                         np.int64)
-        picks = _spread(keep, shipped_sounds)
+        picks = keep if shipped_sounds is None else _spread(keep, shipped_sounds)
     total = len(items) + len(picks)
     # Descriptors are measured for at most DIRECTION_ITEMS sounds: the user's, then base sounds.
     rng = np.random.default_rng(0)
