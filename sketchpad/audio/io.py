@@ -77,6 +77,22 @@ class Audio:
         return self.frames / float(self.sample_rate)
 
 
+def find_audio_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
+    """Audio files below ``folder`` (sorted), and what looked like audio but isn't readable."""
+    found, skipped = [], []
+    for path in sorted(folder.rglob("*")):
+        if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
+            continue
+        rel = path.relative_to(folder).as_posix()
+        if path.is_symlink() and not path.exists():
+            skipped.append((rel, "broken link"))
+        elif path.is_dir():
+            skipped.append((rel, "a folder named like an audio file"))
+        elif path.is_file():
+            found.append(path)
+    return found, skipped
+
+
 def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     """Resample ``samples`` from ``from_rate`` to ``to_rate`` (both Hz).
 

@@ -31,7 +31,7 @@ MAP_POINTS = 10_000
 
 
 def _expander_checks(library, coords, model, trials: int = 60) -> dict:
-    from sketchpad.engine.expanders import EXPANDERS, combine_latents, expand
+    from sketchpad.engine.expanders import EXPANDERS, combine_latents, distance_error, expand
 
     rng = np.random.default_rng(0)
     features = library.features
@@ -42,13 +42,7 @@ def _expander_checks(library, coords, model, trials: int = 60) -> dict:
         point = coords[i] * 0.5 + coords[j] * 0.5
         for method in EXPANDERS:
             anchors, weights = expand(method, point, coords, features)
-            z = weights @ features[anchors]
-            map_pairs = np.linalg.norm(coords[anchors][:, None] - coords[anchors][None], axis=2)
-            lat_pairs = np.linalg.norm(features[anchors][:, None] - features[anchors][None], axis=2)
-            scale = (map_pairs * lat_pairs).sum() / max((map_pairs ** 2).sum(), 1e-12)
-            target = scale * np.linalg.norm(coords[anchors] - point, axis=1)
-            errors[method].append(float(np.sqrt(np.mean(
-                (np.linalg.norm(features[anchors] - z, axis=1) - target) ** 2))))
+            errors[method].append(distance_error(point, anchors, weights, coords, features))
             if method == "multilateration" and t < 30:
                 started = time.perf_counter()
                 latents = combine_latents([library.latents[k] for k in anchors], weights,

@@ -72,12 +72,7 @@ def multilateration_weights(map_distance: np.ndarray, anchor_coords: np.ndarray,
     in least squares with a ridge pull towards ``prior`` (default: equal weights).
     """
     f = np.asarray(anchor_features, np.float64)
-    p = np.asarray(anchor_coords, np.float64)
-    # Map units to latent units, fitted on the anchors' own pairwise distances.
-    map_pairs = np.linalg.norm(p[:, None] - p[None], axis=2)
-    latent_pairs = np.linalg.norm(f[:, None] - f[None], axis=2)
-    scale = (map_pairs * latent_pairs).sum() / max((map_pairs ** 2).sum(), 1e-12)
-    r = scale * np.asarray(map_distance, np.float64)
+    r = map_to_latent_scale(anchor_coords, f) * np.asarray(map_distance, np.float64)
     a = (f[1:] - f[0]).T                                    # (D, K-1)
     gram = a.T @ a                                          # (K-1, K-1)
     rhs = r[1:] ** 2 - r[0] ** 2 - np.diag(gram)
@@ -94,6 +89,25 @@ def multilateration_weights(map_distance: np.ndarray, anchor_coords: np.ndarray,
         weights[0] = 1.0
         return weights
     return weights / total
+
+
+def map_to_latent_scale(anchor_coords: np.ndarray, anchor_features: np.ndarray) -> float:
+    """Latent units per map unit, fitted (least squares) on the anchors' pairwise distances."""
+    p = np.asarray(anchor_coords, np.float64)
+    f = np.asarray(anchor_features, np.float64)
+    map_pairs = np.linalg.norm(p[:, None] - p[None], axis=2)
+    latent_pairs = np.linalg.norm(f[:, None] - f[None], axis=2)
+    return float((map_pairs * latent_pairs).sum() / max((map_pairs ** 2).sum(), 1e-12))
+
+
+def distance_error(point, anchors: np.ndarray, weights: np.ndarray, coords: np.ndarray,
+                   features: np.ndarray) -> float:
+    """RMS gap between the expanded point's latent distances to its anchors and
+    their (scaled) map distances: how well an expansion keeps the map's geometry."""
+    f, p = features[anchors], coords[anchors]
+    target = map_to_latent_scale(p, f) * np.linalg.norm(p - np.asarray(point), axis=1)
+    reached = np.linalg.norm(f - weights @ f, axis=1)
+    return float(np.sqrt(np.mean((reached - target) ** 2)))
 
 
 def combine_latents(sequences: list[np.ndarray], weights: np.ndarray,

@@ -22,7 +22,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sketchpad.audio.io import SUPPORTED_EXTENSIONS, load_audio
+from sketchpad.audio.io import find_audio_files, load_audio
 from sketchpad.core.jobs import JobCancelled
 from sketchpad.core.paths import user_data_dir
 from sketchpad.engine.model_files import ModelFileError, read_model_folder, save_model_folder
@@ -139,22 +139,6 @@ def cache_dir_for(folder: Path, root: Path | None = None) -> Path:
     digest = hashlib.sha1(str(folder).encode("utf-8", "surrogateescape")).hexdigest()[:12]
     slug = "".join(c if c.isalnum() or c in "-_" else "-" for c in folder.name)[:40] or "root"
     return (root or user_data_dir() / "library") / f"{slug}-{digest}"
-
-
-def find_audio_files(folder: Path) -> tuple[list[Path], list[tuple[str, str]]]:
-    """Audio files below ``folder`` (sorted), and what looked like audio but isn't readable."""
-    found, skipped = [], []
-    for path in sorted(folder.rglob("*")):
-        if path.suffix.lower() not in SUPPORTED_EXTENSIONS:
-            continue
-        rel = path.relative_to(folder).as_posix()
-        if path.is_symlink() and not path.exists():
-            skipped.append((rel, "broken link"))
-        elif path.is_dir():
-            skipped.append((rel, "a folder named like an audio file"))
-        elif path.is_file():
-            found.append(path)
-    return found, skipped
 
 
 def _mono_start(path: Path) -> np.ndarray:

@@ -32,7 +32,7 @@ import numpy as np
 import soundfile as sf
 
 from sketchpad.atomic import atomic_write, atomic_write_text
-from sketchpad.audio.io import PROJECT_RATE, SUPPORTED_EXTENSIONS, load_audio
+from sketchpad.audio.io import PROJECT_RATE, find_audio_files, load_audio
 from sketchpad.errors import AudioFileError, SketchpadError
 from sketchpad.training import captions, gm, phrases as phrase_gen, render
 from sketchpad.training.soundfonts import (SoundfontInfo, default_training_soundfont, drum_kits,
@@ -367,7 +367,7 @@ def add_user_folder(out_dir: str | os.PathLike, folder: str | os.PathLike,
         raise SketchpadError(f"Not a folder: {folder}")
     root.mkdir(parents=True, exist_ok=True)
     items = _read_manifest(root)
-    files = sorted(p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS)
+    files, _ = find_audio_files(folder)
     unreadable = 0
     with open(root / MANIFEST_NAME, "a", encoding="utf-8") as manifest:
         for i, path in enumerate(files):

@@ -111,7 +111,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     Raises SketchpadError (one line) for a bad name, folder or base, and
     JobCancelled when cancelled (the next call with the same name resumes).
     """
-    from sketchpad.audio.io import SUPPORTED_EXTENSIONS, load_audio
+    from sketchpad.audio.io import SUPPORTED_EXTENSIONS, find_audio_files, load_audio
     from sketchpad.core.paths import user_data_dir
     from sketchpad.engine.directions import directions_to_files, find_directions
     from sketchpad.engine.model import SoundModel
@@ -131,7 +131,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     folder = Path(folder).expanduser()
     if not folder.is_dir():
         raise SketchpadError(f"'{folder}' is not a folder; fine-tuning needs a folder of sounds.")
-    files = [p for p in folder.rglob("*") if p.is_file() and p.suffix.lower() in SUPPORTED_EXTENSIONS]
+    files, _ = find_audio_files(folder)
     if not files:
         raise SketchpadError(f"No audio files in '{folder}' (looked for "
                              f"{', '.join(SUPPORTED_EXTENSIONS)} in it and its subfolders).")

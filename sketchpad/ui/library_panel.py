@@ -139,7 +139,8 @@ class LibraryPanel(QWidget):
         model, text = generator.model, generator.text
         self._set_busy(f"Importing {folder.name}…", 0.0)
         self._import_job = self.pool.submit(
-            "library-import", lambda ctx: index_folder(folder, model, text, ctx=ctx), lane="model",
+            "library-import", lambda ctx: _import_with_first_layout(folder, model, text, ctx),
+            lane="model",
             on_result=self._on_imported, on_error=self._on_import_failed,
             on_cancelled=lambda: self._on_import_failed("Import cancelled; what was analysed "
                                                         "is cached for next time."),
@@ -165,12 +166,12 @@ class LibraryPanel(QWidget):
         self._refresh()
 
     def _on_imported(self, result) -> None:
-        library, summary = result
+        library, summary, first_coords = result
         self._import_job = None
         self.summary = summary
         self.library = library
         self.layout_method, self.layout_scores, self.layout_done = "pca", {}, False
-        self.coords = project(library.features, "pca")
+        self.coords = first_coords
         self.clusters = np.zeros(len(library), np.int64)
         self._show_points()
         self._set_busy(self._describe() + "  (laying out…)", None)
@@ -305,6 +306,12 @@ class LibraryPanel(QWidget):
         self.pool.submit("library-synth", run, lane="model",
                          on_result=lambda clip: self.sound_ready.emit(clip, scrubbing),
                          on_error=lambda m: self.message.emit(m))
+
+
+def _import_with_first_layout(folder, model, text, ctx):
+    """The import, plus the quick PCA layout the map shows first (off the UI thread)."""
+    library, summary = index_folder(folder, model, text, ctx=ctx)
+    return library, summary, project(library.features, "pca")
 
 
 def _layout(features: np.ndarray, ctx):

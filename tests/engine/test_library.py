@@ -116,13 +116,8 @@ def test_multilateration_keeps_map_distances_better_than_idw():
         point = coords[rng.integers(200)] * 0.5 + coords[rng.integers(200)] * 0.5
         for method in errors:
             anchors, weights = expanders.expand(method, point, coords, features)
-            z = weights @ features[anchors]
-            map_pairs = np.linalg.norm(coords[anchors][:, None] - coords[anchors][None], axis=2)
-            lat_pairs = np.linalg.norm(features[anchors][:, None] - features[anchors][None], axis=2)
-            scale = (map_pairs * lat_pairs).sum() / (map_pairs ** 2).sum()
-            target = scale * np.linalg.norm(coords[anchors] - point, axis=1)
-            errors[method].append(np.sqrt(np.mean((np.linalg.norm(features[anchors] - z, axis=1)
-                                                   - target) ** 2)))
+            errors[method].append(expanders.distance_error(point, anchors, weights, coords,
+                                                           features))
     assert np.median(errors["multilateration"]) < np.median(errors["idw"])
 
 
