@@ -12,9 +12,10 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-import pretty_midi
-
 from sketchpad.training import gm
+from sketchpad.training.render import import_quietly
+
+pretty_midi = import_quietly("pretty_midi")
 
 # 16-step patterns (one bar of sixteenths), "x" = hit, "o" = accented hit.
 GROOVES = {

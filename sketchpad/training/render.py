@@ -19,7 +19,10 @@ pyfluidsynth is imported lazily so the rest of the package works without it.
 
 from __future__ import annotations
 
+import contextlib
 import ctypes
+import importlib
+import io
 import threading
 from pathlib import Path
 
@@ -45,9 +48,19 @@ _DRUM_CHANNEL = 9
 _FLUSHED = 1e-5  # -100 dBFS: below what a 16-bit file can hold
 
 
+def import_quietly(module_name: str):
+    """Import a module with stdout muted.
+
+    pyfluidsynth (which pretty_midi imports too) prints where it found its
+    library whenever the CI variable is set; on stdout that corrupts the
+    output of our commands. Once imported, the module is cached quiet."""
+    with contextlib.redirect_stdout(io.StringIO()):
+        return importlib.import_module(module_name)
+
+
 def _fluidsynth():
     try:
-        import fluidsynth
+        fluidsynth = import_quietly("fluidsynth")
     except (ImportError, OSError) as exc:
         raise SketchpadError(f"Rendering needs pyfluidsynth and libfluidsynth: {exc}") from None
     return fluidsynth

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from sketchpad.errors import SketchpadError
+from sketchpad.training.render import import_quietly
 
 FLUIDR3_PATH = Path("/usr/share/sounds/sf2/FluidR3_GM.sf2")
 DRUM_BANK = 128
@@ -51,7 +52,7 @@ class Preset:
 
 def _timgm_path() -> Path | None:
     try:
-        import pretty_midi  # only to find its folder
+        pretty_midi = import_quietly("pretty_midi")  # only to find its folder
     except ImportError:
         return None
     path = Path(pretty_midi.__file__).resolve().parent / "TimGM6mb.sf2"
