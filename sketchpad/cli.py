@@ -139,6 +139,15 @@ def _build_parser() -> argparse.ArgumentParser:
     evm.add_argument("--model", default=None, help="model name or folder (default: shipped)")
     evm.add_argument("--json", type=Path, default=None, help="also write the results here")
     evm.add_argument("--no-window", action="store_true", help="skip the map widget measurement")
+    evp = sub.add_parser("evaluate-prompts", help="measure the prompt box: an instrument judge "
+                         "trained on the held-out soundfont scores each prompt engine (accuracy, "
+                         "Frechet distance, spread, pitch, speed)")
+    evp.add_argument("--engine", action="append", default=None, metavar="NAME",
+                     help="engine to evaluate; repeat for several (default: all)")
+    evp.add_argument("--model", default=None, help="sound model name or folder (default: shipped)")
+    evp.add_argument("--count", type=int, default=8, help="results per prompt")
+    evp.add_argument("--json", type=Path, default=None, help="also write the results here")
+    evp.add_argument("--quick", action="store_true", help=argparse.SUPPRESS)  # tests: few prompts
     return parser
 
 
@@ -342,6 +351,13 @@ def _cmd_evaluate_map(args) -> int:
     return main(args.folder, model_name=args.model, json_path=args.json, window=not args.no_window)
 
 
+def _cmd_evaluate_prompts(args) -> int:
+    from sketchpad.training.prompt_eval import main
+
+    return main(engines=args.engine, model_name=args.model, count=args.count, json_path=args.json,
+                quick=args.quick)
+
+
 def _cmd_index(args) -> int:
     from sketchpad.engine.library import index_folder
     from sketchpad.engine.model import SoundModel
@@ -393,7 +409,7 @@ _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
              "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot,
              "finetune": _cmd_finetune, "index": _cmd_index,
-             "evaluate-map": _cmd_evaluate_map}
+             "evaluate-map": _cmd_evaluate_map, "evaluate-prompts": _cmd_evaluate_prompts}
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -123,7 +123,8 @@ def default_eval_dir() -> Path:
 
 def _oneshot_name(index: int, spec) -> str:
     category, bank, program, note, velocity, _hold = spec
-    kind = "drum" if bank == DRUM_BANK else f"p{program:03d}"
+    kind = (("drum" if program == 0 else f"kit{program:03d}") if bank == DRUM_BANK
+            else f"p{program:03d}")
     return f"{index:02d}_{category.replace('/', '-').replace(' ', '-')}_{kind}_n{note}_v{velocity}"
 
 
@@ -138,6 +139,19 @@ def held_out_oneshots(cache_dir: str | Path | None = None, per_category: int | N
     available. Sounds the font leaves silent are skipped.
     """
     folder = Path(cache_dir) if cache_dir is not None else default_eval_dir() / "oneshots"
+    items: list[EvalItem] = []
+    counts: dict[str, int] = {}
+    for entry, audio in cached_oneshots(folder, held_out_font(), ONESHOT_SPEC):
+        category = entry["category"]
+        if per_category is not None and counts.get(category, 0) >= per_category:
+            continue
+        counts[category] = counts.get(category, 0) + 1
+        items.append(EvalItem(entry["name"], "oneshots", category, audio))
+    return items
+
+
+def held_out_font():
+    """The held-out :class:`~sketchpad.training.soundfonts.SoundfontInfo`; SketchpadError if none."""
     try:
         from sketchpad.training.soundfonts import held_out_soundfont
     except ImportError as exc:
@@ -146,8 +160,23 @@ def held_out_oneshots(cache_dir: str | Path | None = None, per_category: int | N
     if font is None:
         raise SketchpadError("No held-out soundfont: one-shot evaluation needs both FluidR3_GM "
                              "(fluid-soundfont-gm) and TimGM6mb (pretty_midi) installed.")
-    wanted = {"version": _CACHE_VERSION, "soundfont": font.name, "seconds": ONESHOT_SECONDS,
-              "spec": [list(s) for s in ONESHOT_SPEC]}
+    return font
+
+
+def cached_oneshots(folder: str | Path, font, spec, seconds: float = ONESHOT_SECONDS,
+                    version: int = _CACHE_VERSION) -> list[tuple[dict, np.ndarray]]:
+    """Render ``spec`` (rows of category, bank, program, note, velocity, hold_seconds) from
+    ``font`` (a SoundfontInfo) into ``folder``, or reuse what is cached there.
+
+    Returns ``(manifest entry, mono float32 audio at 44.1 kHz)`` in spec order;
+    each entry has name, category, bank, program, note, velocity and
+    hold_seconds. The folder holds one float WAV per sound and a manifest;
+    a changed spec, font, length or ``version`` re-renders. Silent sounds are
+    skipped.
+    """
+    folder = Path(folder)
+    wanted = {"version": version, "soundfont": font.name, "seconds": seconds,
+              "spec": [list(s) for s in spec]}
     manifest_path = folder / "manifest.json"
     manifest = None
     if manifest_path.is_file():
@@ -157,38 +186,32 @@ def held_out_oneshots(cache_dir: str | Path | None = None, per_category: int | N
             manifest = None
     if manifest is None or {k: manifest.get(k) for k in wanted} != wanted or not all(
             (folder / f"{entry['name']}.wav").is_file() for entry in manifest.get("items", [])):
-        manifest = _render_oneshots(folder, font, wanted)
-
-    items: list[EvalItem] = []
-    counts: dict[str, int] = {}
+        manifest = _render_oneshots(folder, font, wanted, spec, seconds)
+    out = []
     for entry in manifest["items"]:
-        category = entry["category"]
-        if per_category is not None and counts.get(category, 0) >= per_category:
-            continue
         audio, rate = sf.read(str(folder / f"{entry['name']}.wav"), dtype="float32", always_2d=False)
         if rate != RATE:
             audio = soxr.resample(audio, rate, RATE).astype(np.float32)
-        counts[category] = counts.get(category, 0) + 1
-        items.append(EvalItem(entry["name"], "oneshots", category, np.ascontiguousarray(audio)))
-    return items
+        out.append((entry, np.ascontiguousarray(audio)))
+    return out
 
 
-def _render_oneshots(folder: Path, font, wanted: dict) -> dict:
+def _render_oneshots(folder: Path, font, wanted: dict, spec, seconds: float) -> dict:
     try:
         from sketchpad.training.render import render_note
     except ImportError as exc:
         raise SketchpadError(f"Held-out one-shots need sketchpad.training.render: {exc}") from None
     folder.mkdir(parents=True, exist_ok=True)
     entries = []
-    for index, spec in enumerate(ONESHOT_SPEC):
-        category, bank, program, note, velocity, hold = spec
-        stereo = render_note(font.path, bank, program, note, velocity, hold, total_seconds=ONESHOT_SECONDS)
+    for index, row in enumerate(spec):
+        category, bank, program, note, velocity, hold = row
+        stereo = render_note(font.path, bank, program, note, velocity, hold, total_seconds=seconds)
         mono = np.asarray(stereo, dtype=np.float32)
         if mono.ndim == 2:
             mono = mono.mean(axis=1)
         if mono.size == 0 or float(np.max(np.abs(mono))) < 1e-5:
             continue
-        name = _oneshot_name(index, spec)
+        name = _oneshot_name(index, row)
         sf.write(str(folder / f"{name}.wav"), mono.astype(np.float32), RATE, subtype="FLOAT")
         entries.append({"name": name, "category": category, "bank": bank, "program": program,
                         "note": note, "velocity": velocity, "hold_seconds": hold})
