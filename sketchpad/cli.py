@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 from sketchpad import __version__
+from sketchpad.engine.prompt_engines import PROMPT_ENGINES
 from sketchpad.errors import SketchpadError
 
 EXIT_USAGE = 2
@@ -50,9 +51,18 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--seconds", type=float, default=None,
                      help="fixed length (default: the sound's own, trailing silence trimmed)")
     gen.add_argument("--pitch", default=None, help="note name such as C3 (default: from the prompt)")
+    gen.add_argument("--engine", default=None, choices=PROMPT_ENGINES,
+                     help="generator: the trained text-to-sound model (the default where the "
+                          "sound model has one); retrieval: blends of the closest training sounds")
+    gen.add_argument("--guidance", type=float, default=None,
+                     help="generator only: how strictly to follow the prompt, 1-10 (default 3)")
+    gen.add_argument("--steps", type=int, default=None, help="generator only: sampling steps, 1-100 (default 12)")
+    gen.add_argument("--velocity", default=None,
+                     help="generator only: soft, medium, hard or a MIDI velocity 1-127 (default: any)")
     gen.add_argument("--out", type=Path, required=True, help="folder for the WAV files")
     gen.add_argument("--model", default=None,
-                     help="sound model name or folder; its '-retrieval' index must sit beside it")
+                     help="sound model name or folder; its prompt engine ('-flow' or "
+                          "'-retrieval') must sit beside it")
 
     bl = sub.add_parser("blend", help="blend two sounds or songs in latent space")
     bl.add_argument("a", type=Path, help="sound A (content, and the output length)")
@@ -202,7 +212,7 @@ def _cmd_generate(args) -> int:
 
     from sketchpad.audio.export import WavMetadata, write_wav
     from sketchpad.audio.pitch import parse_note
-    from sketchpad.engine.retrieval import load_retrieval_engine
+    from sketchpad.engine.prompt_engines import load_prompt_engine
     from sketchpad.engine.text import clean_prompt
 
     prompt = clean_prompt(args.prompt)
@@ -217,9 +227,10 @@ def _cmd_generate(args) -> int:
         pitch = parse_note(args.pitch)
         if pitch is None:
             raise SketchpadError(f"--pitch '{args.pitch}' is not a note name such as C3 or F#2.")
-    engine = load_retrieval_engine(args.model)
+    options = _generator_options(args)
+    engine = load_prompt_engine(args.engine, args.model, fallback=args.engine is None)
     sounds = engine.generate(prompt, count=args.count, seed=args.seed, seconds=args.seconds,
-                             pitch=pitch)
+                             pitch=pitch, **options)
     make_folder(args.out)
     slug = re.sub(r"[^a-z0-9]+", "-", prompt.lower()).strip("-")[:40] or "sound"
     note = pitch if pitch is not None else parse_note(prompt)
@@ -229,6 +240,30 @@ def _cmd_generate(args) -> int:
         print(write_wav(args.out / f"{slug}-s{args.seed}-{i + 1:02d}.wav", sound.audio,
                         engine.model.sample_rate, metadata=meta))
     return 0
+
+
+def _generator_options(args) -> dict:
+    """--guidance, --steps and --velocity checked; only the generator engine takes them."""
+    from sketchpad.engine.flow import VELOCITIES
+
+    options = {}
+    if args.guidance is not None:
+        if not 1.0 <= args.guidance <= 10.0:
+            raise SketchpadError(f"--guidance must be between 1 and 10, got {args.guidance}.")
+        options["guidance"] = args.guidance
+    if args.steps is not None:
+        if not 1 <= args.steps <= 100:
+            raise SketchpadError(f"--steps must be between 1 and 100, got {args.steps}.")
+        options["steps"] = args.steps
+    if args.velocity is not None:
+        word = args.velocity.strip().lower()
+        velocity = VELOCITIES.get(word) or (int(word) if word.isdigit() else 0)
+        if not 1 <= velocity <= 127:
+            raise SketchpadError(f"--velocity must be soft, medium, hard or 1-127, got '{args.velocity}'.")
+        options["velocity"] = velocity
+    if options and args.engine == "retrieval":
+        raise SketchpadError("--guidance, --steps and --velocity work with the generator engine only.")
+    return options
 
 
 def _cmd_blend(args) -> int:

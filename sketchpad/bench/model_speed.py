@@ -44,11 +44,11 @@ def measure_prompt_speed(engine, *, runs: int = 10) -> list[float]:
     """Milliseconds from prompt text to eight playable one-shots (encode text, blend, decode)."""
     prompts = ["punchy 808 kick", "warm analog pad C3", "bright bell", "plucky bass E2",
                "crisp closed hi-hat", "airy flute", "distorted guitar", "soft piano C4"]
-    engine.generate(prompts[0], count=8, seed=0)  # warm-up
+    engine.generate(prompts[0], count=8, seed=0, seconds=2.0)  # warm-up
     times = []
     for run in range(runs):
         began = time.perf_counter()
-        engine.generate(prompts[run % len(prompts)], count=8, seed=run)
+        engine.generate(prompts[run % len(prompts)], count=8, seed=run, seconds=2.0)
         times.append((time.perf_counter() - began) * 1000)
     return times
 

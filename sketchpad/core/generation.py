@@ -16,9 +16,14 @@ MORE_LIKE_THIS_MAX_SECONDS = 30.0
 
 
 def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float | None = None,
-                   variation: float = 0.3, ctx: JobContext | None = None) -> list[Clip]:
-    """Generate ``count`` sounds and analyse each for the views. Runs on the model worker."""
-    sounds = engine.generate(prompt, count=count, seed=seed, seconds=seconds, variation=variation)
+                   variation: float = 0.3, options: dict | None = None,
+                   ctx: JobContext | None = None) -> list[Clip]:
+    """Generate ``count`` sounds and analyse each for the views. Runs on the model worker.
+
+    ``options`` (guidance, velocity, steps) go to the generator engine; others ignore them."""
+    extra = dict(options or {}) if engine.name == "generator" else {}
+    sounds = engine.generate(prompt, count=count, seed=seed, seconds=seconds, variation=variation,
+                             **extra)
     return _clips_of_sounds(engine, sounds, seed, ctx)
 
 

@@ -9,6 +9,7 @@ from sketchpad.engine.model_files import CONFIG_NAME
 from sketchpad.errors import SketchpadError
 
 DEFAULT_SOUND_MODEL = "sketch-vae"
+COMPANION_SUFFIXES = ("-retrieval", "-flow")  # prompt engines stored beside their sound model
 
 
 def user_models_dir() -> Path:
@@ -32,10 +33,10 @@ def find_model(name_or_path: str | Path | None = None) -> Path:
 
 
 def list_models() -> list[Path]:
-    """Sound model folders (retrieval indexes, which sit beside them, are left out)."""
+    """Sound model folders (the prompt engines that sit beside them are left out)."""
     found = []
     for base in (models_dir(), user_models_dir()):
         if base.is_dir():
             found += sorted(p for p in base.iterdir()
-                            if (p / CONFIG_NAME).is_file() and not p.name.endswith("-retrieval"))
+                            if (p / CONFIG_NAME).is_file() and not p.name.endswith(COMPANION_SUFFIXES))
     return found

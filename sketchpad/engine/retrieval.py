@@ -256,20 +256,37 @@ class RetrievalEngine:
 
     def _decode(self, prompt, seed, latents, neighbours, seconds,
                 semitones: float = 0.0) -> list[GeneratedSound]:
-        rate = self.model.sample_rate
-        longest = max(z.shape[2] for z in latents)
-        batch = np.concatenate([np.concatenate([z, np.broadcast_to(
-            self.silence[None, :, None], (1, z.shape[1], longest - z.shape[2]))], axis=2)
-            for z in latents], axis=0)
-        audio = self.model.decode(batch)  # (frames, count): one pass for all results
-        results = []
-        for i, z in enumerate(latents):
-            clip = audio[: z.shape[2] * self.model.samples_per_latent, i]
-            if semitones:
-                clip = varispeed(clip, rate, semitones)
-            clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
-            peak = float(np.max(np.abs(clip))) if clip.size else 0.0
-            gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
-            results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
-                                          neighbours[i], semitones, gain))
-        return results
+        return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
+                             seconds, semitones)
+
+
+def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
+                  neighbours: list, seconds: float | None, semitones: float = 0.0,
+                  tune_to: int | None = None) -> list[GeneratedSound]:
+    """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
+
+    With ``tune_to`` (a MIDI note), each sound's played note is measured and the
+    varispeed corrects it to that note, as a sampler's tuning would."""
+    rate = model.sample_rate
+    longest = max(z.shape[2] for z in latents)
+    batch = np.concatenate([np.concatenate([z, np.broadcast_to(
+        silence[None, :, None], (1, z.shape[1], longest - z.shape[2]))], axis=2)
+        for z in latents], axis=0)
+    audio = model.decode(batch)  # (frames, count): one pass for all results
+    results = []
+    for i, z in enumerate(latents):
+        clip = audio[: z.shape[2] * model.samples_per_latent, i]
+        shift = semitones
+        if tune_to is not None:
+            from sketchpad.audio.pitch import estimate_midi
+
+            played = estimate_midi(clip, rate, tune_to - semitones)
+            shift = tune_to - played if played is not None else semitones
+        if shift:
+            clip = varispeed(clip, rate, shift)
+        clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
+        peak = float(np.max(np.abs(clip))) if clip.size else 0.0
+        gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
+        results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
+                                      neighbours[i], shift, gain))
+    return results

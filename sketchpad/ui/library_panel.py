@@ -80,7 +80,7 @@ class LibraryPanel(QWidget):
         self.more_button = QPushButton("More like this")
         self.more_button.clicked.connect(self.more_like_selected)
         self.train_button = QPushButton("Train on library…")
-        self.train_button.setToolTip("Fine-tune the sound model and the prompt generator "
+        self.train_button.setToolTip("Fine-tune the sound model and the retrieval engine "
                                      "on this folder")
         self.train_button.clicked.connect(lambda: self.train_requested.emit(self.library.folder))
         # Narrow minimums, so the Library tab never widens the window's minimum size.

@@ -44,10 +44,10 @@ AUTOSAVE_DELAY_MS = 1000
 SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo step
 
 
-def _default_generator_loader(model_name: str | None = None):
-    from sketchpad.engine.retrieval import load_retrieval_engine
+def _default_generator_loader(model_name: str | None = None, kind: str | None = None):
+    from sketchpad.engine.prompt_engines import load_prompt_engine
 
-    return load_retrieval_engine(model_name)
+    return load_prompt_engine(kind, model_name, fallback=True)
 
 
 def format_time(seconds: float) -> str:
@@ -152,6 +152,7 @@ class MainWindow(QMainWindow):
         self.prompt_bar = PromptBar(self.project.prompt_history)
         self.prompt_bar.set_ready(False)
         self.prompt_bar.generate_requested.connect(self.generate)
+        self.prompt_bar.engine_changed.connect(self.choose_engine)
         self.tile_grid = TileGrid(empty_text="Generated sounds appear here: click one or press 1–8")
         self.tile_grid.tile_activated.connect(self.audition_tile)
         self.kept_grid = TileGrid(columns=8, empty_text="☆ Star a sound (K) to keep it here "
@@ -283,7 +284,7 @@ class MainWindow(QMainWindow):
                                             tip="Show a sample folder as a 2D latent map"))
         self.train_action = self._action("&Train on Library…", lambda: self.train_on_folder(
             self.library_panel.library.folder if self.library_panel.library else None),
-            tip="Fine-tune the sound model and the prompt generator on the imported folder")
+            tip="Fine-tune the sound model and the retrieval engine on the imported folder")
         library_menu.addAction(self.train_action)
         help_menu = menu.addMenu("&Help")
         help_menu.addAction(demo_action)
@@ -424,7 +425,9 @@ class MainWindow(QMainWindow):
     # -- prompt to tiles ---------------------------------------------------------------
     def _load_generator(self) -> None:
         loader, name = self._generator_loader, self.settings.value("model/name") or None
-        self.pool.submit("load-generator", lambda ctx: loader(name) if name else loader(),
+        kind = self.settings.value("model/engine") or None
+        self.prompt_bar.set_engine_kind(kind or "generator")
+        self.pool.submit("load-generator", lambda ctx: loader(name, kind),
                          lane="model",
                          on_result=self._on_generator_ready, on_error=self._on_generator_failed)
 
@@ -434,12 +437,19 @@ class MainWindow(QMainWindow):
         if library is not None and library.model_name != generator.model.name:
             self.library_panel.import_folder(library.folder)  # latents differ per model
         self.prompt_bar.set_ready(True)
+        self.prompt_bar.set_engine_kind(generator.name)  # a model without a generator falls back
         self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
         self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
         self.slider_panel.blockSignals(True)
         clip = self.project.clip
         self.slider_panel.set_state(clip.origin.get("sliders") if clip is not None else None)
         self.slider_panel.blockSignals(False)
+
+    def choose_engine(self, kind: str) -> None:
+        """Switch the prompt engine (generator or retrieval); remembered for the next start."""
+        self.settings.setValue("model/engine", kind)
+        self.prompt_bar.set_ready(False, "Loading engine…")
+        self._load_generator()
 
     def _on_generator_failed(self, message: str) -> None:
         self.prompt_bar.set_ready(False, "No model")
@@ -453,11 +463,13 @@ class MainWindow(QMainWindow):
             return
         generator = self.generator
         seconds, variation = self.prompt_bar.seconds(), self.prompt_bar.variation.value()
+        options = self.prompt_bar.generator_options()
         self.project.remember_prompt(prompt)
         self.statusBar().showMessage(f"Generating “{prompt}” (seed {seed})…")
         job = self.pool.submit(
             "generate", lambda ctx: generate_clips(generator, prompt, count=count, seed=seed,
-                                                   seconds=seconds, variation=variation, ctx=ctx),
+                                                   seconds=seconds, variation=variation,
+                                                   options=options, ctx=ctx),
             lane="model", on_result=lambda clips: self._show_results(clips, "Generate"),
             on_error=self.show_error)
         self.tracker.track(job, f"Generating “{prompt}”")

@@ -1,7 +1,8 @@
 """The prompt box: type a description, Enter generates; Up/Down walk the history.
 
-Count, seed and its lock sit beside the box; the engine, the length and the
-variation amount are one click away under "Options" so the bar stays calm.
+Count, seed and its lock sit beside the box; the engine, the generator's
+guidance and intensity, the length and the variation amount are one click
+away under "Options" so the bar stays calm.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ class PromptBar(QWidget):
     """
 
     generate_requested = Signal(str, int, int)
+    engine_changed = Signal(str)  # "generator" or "retrieval"
 
     def __init__(self, history: list[str] | None = None, parent=None):
         super().__init__(parent)
@@ -50,9 +52,21 @@ class PromptBar(QWidget):
         self.options_button.setToolTip("Engine, length and variation")
 
         self.engine = QComboBox()
-        self.engine.addItem("Retrieval blend")
-        self.engine.setToolTip("Retrieval blend: the prompt picks recorded sounds and blends "
-                               "their latents (the only engine shipped so far)")
+        self.engine.addItem("Generator", "generator")
+        self.engine.addItem("Retrieval blend", "retrieval")
+        self.engine.setToolTip("Generator: the trained text-to-sound model. Retrieval blend: the "
+                               "prompt picks recorded sounds and blends their latents")
+        self.engine.currentIndexChanged.connect(self._on_engine_changed)
+        self.guidance = QDoubleSpinBox()
+        self.guidance.setRange(1.0, 10.0)
+        self.guidance.setSingleStep(0.5)
+        self.guidance.setValue(3.0)
+        self.guidance.setToolTip("Guidance: how strictly the generator follows the prompt "
+                                 "(1: loose and varied, 3: default, higher: literal)")
+        self.velocity = QComboBox()
+        for label, value in (("any", 0), ("soft", 40), ("medium", 80), ("hard", 120)):
+            self.velocity.addItem(label, value)
+        self.velocity.setToolTip("Intensity: how hard the note or hit is played (generator)")
         self.length = QDoubleSpinBox()
         self.length.setRange(0.0, 10.0)
         self.length.setSingleStep(0.5)
@@ -68,7 +82,8 @@ class PromptBar(QWidget):
         self.options = QWidget()
         options = QHBoxLayout(self.options)
         options.setContentsMargins(0, 0, 0, 0)
-        for label, widget in (("engine", self.engine), ("length", self.length),
+        for label, widget in (("engine", self.engine), ("guidance", self.guidance),
+                              ("intensity", self.velocity), ("length", self.length),
                               ("variation", self.variation)):
             options.addWidget(QLabel(label))
             options.addWidget(widget)
@@ -93,6 +108,34 @@ class PromptBar(QWidget):
     def seconds(self) -> float | None:
         return self.length.value() or None
 
+    def engine_kind(self) -> str:
+        return self.engine.currentData()
+
+    def generator_options(self) -> dict:
+        """Guidance and intensity for the generator engine."""
+        options = {"guidance": self.guidance.value()}
+        if self.velocity.currentData():
+            options["velocity"] = int(self.velocity.currentData())
+        return options
+
+    def set_engine_kind(self, kind: str) -> None:
+        """Select ``kind`` without asking for a reload (the window already loads it)."""
+        index = self.engine.findData(kind)
+        if index >= 0:
+            self.engine.blockSignals(True)
+            self.engine.setCurrentIndex(index)
+            self.engine.blockSignals(False)
+        self._show_engine_controls()
+
+    def _on_engine_changed(self) -> None:
+        self._show_engine_controls()
+        self.engine_changed.emit(self.engine_kind())
+
+    def _show_engine_controls(self) -> None:
+        generator = self.engine_kind() == "generator"
+        self.guidance.setEnabled(generator)
+        self.velocity.setEnabled(generator)
+
     def set_ready(self, ready: bool, reason: str = "") -> None:
         self.button.setEnabled(ready)
         self.button.setText("Generate" if ready else reason or "Loading…")
@@ -111,14 +154,17 @@ class PromptBar(QWidget):
         """The bar's state, JSON-ready, for the session file."""
         return {"prompt": self.edit.text(), "count": self.count.value(),
                 "seed": self.seed.value(), "lock_seed": self.lock_seed.isChecked(),
-                "length": self.length.value(), "variation": self.variation.value()}
+                "length": self.length.value(), "variation": self.variation.value(),
+                "guidance": self.guidance.value(), "velocity": self.velocity.currentIndex()}
 
     def set_values(self, values: dict) -> None:
         """Apply what :meth:`values` returned; unknown or bad entries are ignored."""
         for key, setter in (("prompt", self.edit.setText), ("count", self.count.setValue),
                             ("seed", self.seed.setValue), ("lock_seed", self.lock_seed.setChecked),
                             ("length", self.length.setValue),
-                            ("variation", self.variation.setValue)):
+                            ("variation", self.variation.setValue),
+                            ("guidance", self.guidance.setValue),
+                            ("velocity", self.velocity.setCurrentIndex)):
             if key in values:
                 try:
                     setter(values[key])

@@ -74,3 +74,28 @@ def test_slider_drag_does_not_pile_up_jobs(qtbot, window):
     assert window.pool.pending <= 3  # at most the running job and one waiting
     qtbot.waitUntil(lambda: window.pool.pending == 0, timeout=30000)
     assert window.project.clip.origin["sliders"].noise == 1.0
+
+
+def test_guidance_and_intensity_reach_the_generator(qtbot, window):
+    _ready(qtbot, window)
+    assert window.generator.name == "generator" and window.prompt_bar.guidance.isEnabled()
+    window.prompt_bar.guidance.setValue(1.5)
+    window.prompt_bar.velocity.setCurrentIndex(window.prompt_bar.velocity.findText("soft"))
+    window.generate("tight snare", 2, 4)
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
+    expected = window.generator.generate("tight snare", count=2, seed=4, guidance=1.5, velocity=40)
+    assert np.allclose(window.project.tiles[1].samples[:, 0], expected[1].audio, atol=1e-6)
+    assert window.project.tiles[0].origin["model"] == "generator:sketch-vae"
+
+
+def test_engine_choice_switches_and_is_remembered(qtbot, window, settings):
+    _ready(qtbot, window)
+    bar = window.prompt_bar
+    bar.engine.setCurrentIndex(bar.engine.findData("retrieval"))
+    qtbot.waitUntil(lambda: window.generator is not None and window.generator.name == "retrieval",
+                    timeout=60000)
+    assert settings.value("model/engine") == "retrieval" and not bar.guidance.isEnabled()
+    assert "(retrieval)" in window.model_label.text()
+    window.generate("tight snare", 2, 0)
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
+    assert window.project.tiles[0].origin["model"] == "retrieval:sketch-vae"
