@@ -38,6 +38,12 @@ def parse_note(text: str) -> int | None:
     return None
 
 
+def strip_note(text: str) -> str:
+    """``text`` without note names ("warm pad C3" -> "warm pad"), where the note is given apart."""
+    parts = (" ".join(part.split()) for part in _NOTE_PATTERN.sub(" ", text).split(","))
+    return ", ".join(part for part in parts if part)
+
+
 def estimate_midi(audio, rate: int, near: int, span: float = 7.0) -> float | None:
     """The played note of a mono one-shot as a fractional MIDI number, searched within
     ``span`` semitones of ``near`` (YIN over the second after the peak), or None if unclear.

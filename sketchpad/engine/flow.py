@@ -149,12 +149,10 @@ class LatentProjection:
         return flat.reshape(len(coefficients), self.channels, self.frames).astype(np.float32)
 
     def fit_frames(self, latents: np.ndarray, silence: np.ndarray) -> np.ndarray:
-        """(1, C, L) -> (1, C, frames): cut, or padded with the silence frame."""
-        z = latents[:, :, : self.frames]
-        if z.shape[2] < self.frames:
-            pad = np.broadcast_to(silence[None, :, None], (z.shape[0], z.shape[1], self.frames - z.shape[2]))
-            z = np.concatenate([z, pad], axis=2)
-        return z.astype(np.float32)
+        """(B, C, L) -> (B, C, frames): cut, or padded with the silence frame."""
+        from sketchpad.engine.retrieval import fit_latent_frames
+
+        return fit_latent_frames(latents, silence, self.frames).astype(np.float32)
 
 
 class FlowGenerator:
@@ -165,7 +163,6 @@ class FlowGenerator:
         self.projection = projection
         self.info = info
         self.device = device
-        self.guide_all = True
 
     @classmethod
     def load(cls, folder, device: str = "cpu") -> "FlowGenerator":
@@ -204,9 +201,8 @@ class FlowGenerator:
         vel_t = torch.from_numpy(velocity_features(velocities)).to(dev)
         present = torch.ones(count, dtype=torch.bool, device=dev)
         if guided:  # one batch: conditioned rows, then the same rows with every condition dropped
-            text_t, note_t, vel_t = (torch.cat([v, torch.zeros_like(v) if drop else v])
-                                     for v, drop in ((text_t, False), (note_t, self.guide_all),
-                                                     (vel_t, self.guide_all)))
+            text_t = torch.cat([text_t, text_t])  # ignored where ``present`` is False
+            note_t, vel_t = (torch.cat([v, torch.zeros_like(v)]) for v in (note_t, vel_t))
             present = torch.cat([present, ~present])
         times = torch.linspace(start_time, 1.0, max(1, steps) + 1, device=dev)
         for t0, t1 in zip(times[:-1], times[1:]):
@@ -264,9 +260,8 @@ class FlowEngine:
         self.guidance = self.DEFAULT_GUIDANCE
 
     def _condition(self, prompt: str, pitch: int | None):
-        from sketchpad.audio.pitch import parse_note
+        from sketchpad.audio.pitch import parse_note, strip_note
         from sketchpad.engine.text import clean_prompt
-        from sketchpad.training.paraphrase import strip_note
 
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)

@@ -87,6 +87,15 @@ def fit_seconds(audio: np.ndarray, rate: int, seconds: float) -> np.ndarray:
     return np.concatenate([audio, np.zeros(frames - audio.shape[0], np.float32)])
 
 
+def fit_latent_frames(latents: np.ndarray, silence: np.ndarray, frames: int) -> np.ndarray:
+    """(B, C, L) latents cut to ``frames``, or padded with the silence frame (zeros are not silence)."""
+    z = latents[:, :, :frames]
+    if z.shape[2] < frames:
+        pad = np.broadcast_to(silence[None, :, None], (z.shape[0], z.shape[1], frames - z.shape[2]))
+        z = np.concatenate([z, pad], axis=2)
+    return z
+
+
 def varispeed(audio: np.ndarray, rate: int, semitones: float) -> np.ndarray:
     """Shift pitch (and length) by ``semitones``, like a sampler playing a note higher."""
     from sketchpad.audio.io import resample
@@ -216,11 +225,7 @@ class RetrievalEngine:
         frames = self.index.offsets[members[0] + 1] - self.index.offsets[members[0]]
         out = np.zeros((1, self.index.latents.shape[0], frames), np.float32)
         for member, weight in zip(members, weights):
-            z = self.index.latent(member)[:, :, :frames]
-            if z.shape[2] < frames:
-                pad = np.broadcast_to(self.silence[None, :, None], (1, z.shape[1], frames - z.shape[2]))
-                z = np.concatenate([z, pad], axis=2)
-            out += weight * z
+            out += weight * fit_latent_frames(self.index.latent(member), self.silence, frames)
         return out
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
@@ -269,9 +274,7 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
     varispeed corrects it to that note, as a sampler's tuning would."""
     rate = model.sample_rate
     longest = max(z.shape[2] for z in latents)
-    batch = np.concatenate([np.concatenate([z, np.broadcast_to(
-        silence[None, :, None], (1, z.shape[1], longest - z.shape[2]))], axis=2)
-        for z in latents], axis=0)
+    batch = np.concatenate([fit_latent_frames(z, silence, longest) for z in latents], axis=0)
     audio = model.decode(batch)  # (frames, count): one pass for all results
     results = []
     for i, z in enumerate(latents):

@@ -15,7 +15,7 @@ import re
 
 import numpy as np
 
-from sketchpad.audio.pitch import _NOTE_PATTERN
+from sketchpad.audio.pitch import strip_note
 
 # Common names of GM programs, by a word of the program name (lower case).
 _PROGRAM_WORDS = {
@@ -96,12 +96,6 @@ _SOURCE_WORDS = {"acoustic": ["acoustic", "real", ""], "electronic": ["electric"
                  "synthetic": ["synth", "synthetic", "analog", ""]}
 _TEMPLATES = ("{adj} {noun}", "{noun}", "{adj} {noun}", "{adj}, {adj2} {noun}", "{noun}, {adj}",
               "{adj} {adj2} {noun}", "{noun} one-shot", "{adj} {noun} sample")
-
-
-def strip_note(text: str) -> str:
-    """``text`` without note names ("warm pad C3" -> "warm pad"); the pitch is a separate input."""
-    parts = (" ".join(part.split()) for part in _NOTE_PATTERN.sub(" ", text).split(","))
-    return ", ".join(part for part in parts if part)
 
 
 def _choices(table: dict, text: str) -> list[str]:

@@ -27,7 +27,7 @@ import torch
 from sketchpad.engine.flow import (FLOW_KIND, VELOCITIES, FlowConfig, FlowNet, LatentProjection,
                                    note_features, velocity_features)
 from sketchpad.engine.model_files import save_model_folder
-from sketchpad.engine.retrieval import RetrievalIndex
+from sketchpad.engine.retrieval import RetrievalIndex, fit_latent_frames
 from sketchpad.training.paraphrase import paraphrases
 
 FRAMES = 87  # 2 s of latents at 43 Hz: the longest training one-shot
@@ -58,12 +58,9 @@ def fit_projection(latents: np.ndarray, components: int) -> LatentProjection:
 
 
 def padded_latents(index: RetrievalIndex, silence: np.ndarray, frames: int = FRAMES) -> np.ndarray:
-    out = np.empty((len(index), index.latents.shape[0], frames), np.float32)
-    probe = LatentProjection(np.zeros((1, out.shape[1] * frames)), np.zeros(out.shape[1] * frames),
-                             np.ones(1), out.shape[1], frames)
-    for i in range(len(index)):
-        out[i] = probe.fit_frames(index.latent(i), silence)[0]
-    return out
+    """(N, C, frames) latents of every indexed sound, cut or padded with silence."""
+    return np.concatenate([fit_latent_frames(index.latent(i), silence, frames)
+                           for i in range(len(index))]).astype(np.float32)
 
 
 def embed_rewordings(captions: list[str], text_encoder, seed: int, log=print) -> tuple[np.ndarray, list]:
