@@ -17,6 +17,7 @@ from __future__ import annotations
 import dataclasses
 import json
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -32,6 +33,7 @@ from sketchpad.core.project import ProjectState
 from sketchpad.engine.latent_ops import SliderState
 
 FORMAT_VERSION = 1
+ORPHAN_AGE_S = 3600  # a temporary file this old belongs to no running save
 SESSION_FILE = "session.json"
 # Saves run on worker threads; one at a time, so one save never prunes a file
 # another is about to list.
@@ -46,12 +48,15 @@ class Session:
     prompt_history: list[str] = field(default_factory=list)
     settings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what could not be restored, one line each
+    blend_sources: dict[str, Clip] = field(default_factory=dict)  # the blend view's "A" and "B"
 
 
-def _clips_of(state: ProjectState) -> dict[str, Clip]:
-    """Every clip the state needs, sources of shaped clips included, by uid."""
+def _clips_of(session: Session) -> dict[str, Clip]:
+    """Every clip the session needs, sources of shaped clips included, by uid."""
+    state = session.state
     found: dict[str, Clip] = {}
-    pending = [*state.tiles, *state.kept, *([state.clip] if state.clip is not None else [])]
+    pending = [*state.tiles, *state.kept, *([state.clip] if state.clip is not None else []),
+               *session.blend_sources.values()]
     while pending:
         clip = pending.pop()
         if clip.uid not in found:
@@ -90,7 +95,7 @@ def save_session(folder, session: Session, ctx: JobContext | None = None) -> Pat
 def _save(folder: Path, session: Session, ctx: JobContext | None) -> Path:
     clip_folder = folder / "clips"
     clip_folder.mkdir(parents=True, exist_ok=True)
-    clips = _clips_of(session.state)
+    clips = _clips_of(session)
     entries = {}
     for i, (uid, clip) in enumerate(clips.items()):
         if ctx is not None:
@@ -117,13 +122,27 @@ def _save(folder: Path, session: Session, ctx: JobContext | None) -> Path:
     document = {"format": FORMAT_VERSION, "clips": entries,
                 "tiles": [c.uid for c in state.tiles], "kept": [c.uid for c in state.kept],
                 "current": state.clip.uid if state.clip is not None else None,
-                "prompt_history": session.prompt_history, "settings": session.settings}
+                "prompt_history": session.prompt_history, "settings": session.settings,
+                "blend_sources": {letter: clip.uid for letter, clip in session.blend_sources.items()}}
     path = atomic_write_text(folder / SESSION_FILE, json.dumps(document, indent=1))
     keep = {name for e in entries.values() for name in (e.get("file"), e.get("latents")) if name}
     for stale in clip_folder.iterdir():
         if stale.name not in keep and not stale.name.startswith("."):
             stale.unlink(missing_ok=True)
+    _remove_orphaned_temporaries(folder, clip_folder)
     return path
+
+
+def _remove_orphaned_temporaries(*folders: Path) -> None:
+    """Delete half-written files a killed process left behind (old enough not to be in use)."""
+    cutoff = time.time() - ORPHAN_AGE_S
+    for folder in folders:
+        for temp in folder.glob(".*.part"):
+            try:
+                if temp.stat().st_mtime < cutoff:
+                    temp.unlink()
+            except OSError:
+                pass
 
 
 def load_session(folder, ctx: JobContext | None = None) -> Session:
@@ -186,6 +205,8 @@ def load_session(folder, ctx: JobContext | None = None) -> Session:
     tiles = tuple(clips[u] for u in document.get("tiles", []) if u in clips)
     kept = tuple(clips[u] for u in document.get("kept", []) if u in clips)
     current = clips.get(document.get("current"))
+    blend_sources = {letter: clips[uid] for letter, uid in dict(document.get("blend_sources") or {}).items()
+                     if letter in ("A", "B") and uid in clips}
     return Session(ProjectState(tiles, kept, current),
                    [str(p) for p in document.get("prompt_history", [])][:50],
-                   dict(document.get("settings") or {}), notes)
+                   dict(document.get("settings") or {}), notes, blend_sources)

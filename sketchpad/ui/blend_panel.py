@@ -63,12 +63,14 @@ def _slider(tip: str, value: int) -> QSlider:
 class BlendPanel(QWidget):
     """Signals: ``tiles_ready(clips, label)`` morph steps for the grid;
     ``clip_ready(clip)`` a finished blend the user wants as a tile;
-    ``export_requested(clip)``; ``message(text)`` for the status bar."""
+    ``export_requested(clip)``; ``message(text)`` for the status bar;
+    ``changed()`` when anything the session keeps (sources, controls) changes."""
 
     tiles_ready = Signal(list, str)
     clip_ready = Signal(object)
     export_requested = Signal(object)
     message = Signal(str)
+    changed = Signal()
 
     def __init__(self, pool, engine, model_getter, parent=None):
         super().__init__(parent)
@@ -87,6 +89,7 @@ class BlendPanel(QWidget):
         self._play_pending = False
         self._play_pressed_at = 0.0
         self.first_audio_ms: float | None = None  # press of Play to the player starting
+        self._restored_curve: tuple[float, keyframes.Points] | None = None  # (duration, points)
         self._build()
         self._render_timer = QTimer(self)
         self._render_timer.setSingleShot(True)
@@ -128,14 +131,17 @@ class BlendPanel(QWidget):
             mode_row.addWidget(button)
         self.mode_group.button(0).setChecked(True)
         self.mode_group.idClicked.connect(self._on_mode)
+        self.mode_group.idClicked.connect(self.changed)
         self.interpolation = QComboBox()
         self.interpolation.addItem("Linear", "linear")
         self.interpolation.addItem("Spherical", "slerp")
         self.interpolation.setToolTip("How latent frames are interpolated")
         self.interpolation.currentIndexChanged.connect(self.schedule_render)
+        self.interpolation.currentIndexChanged.connect(self.changed)
         self.align_beats = QCheckBox("Align beats")
         self.align_beats.setToolTip("Stretch B in time so its beats fall on A's (beat tracking)")
         self.align_beats.toggled.connect(self._apply_beat_alignment)
+        self.align_beats.toggled.connect(self.changed)
         mode_row.addSpacing(12)
         mode_row.addWidget(QLabel("Interpolation"))
         mode_row.addWidget(self.interpolation)
@@ -145,10 +151,12 @@ class BlendPanel(QWidget):
         self.alpha = _slider("Blend amount: A at the left, B at the right", 50)
         self.alpha_label = QLabel()
         self.alpha.valueChanged.connect(self._on_alpha)
+        self.alpha.valueChanged.connect(self.changed)
         mix_page = self._row(QLabel("A"), self.alpha, QLabel("B"), self.alpha_label)
         self.snap = QCheckBox("Snap to beats")
         self.snap.setToolTip("Keyframes snap to A's beats")
         self.snap.toggled.connect(self._on_snap)
+        self.snap.toggled.connect(self.changed)
         reset_curve = QPushButton("Reset curve")
         reset_curve.clicked.connect(self._reset_curve)
         curve_page = self._row(QLabel("Double-click the curve below to add a keyframe, drag to "
@@ -157,6 +165,7 @@ class BlendPanel(QWidget):
         self.step_count.setRange(2, 16)
         self.step_count.setValue(5)
         self.step_count.setToolTip("How many variants from A to B (both ends included)")
+        self.step_count.valueChanged.connect(self.changed)
         self.make_steps = QPushButton("Make steps")
         self.make_steps.clicked.connect(self.make_morph_steps)
         steps_page = self._row(QLabel("Steps"), self.step_count, self.make_steps,
@@ -165,6 +174,7 @@ class BlendPanel(QWidget):
         self.strength = _slider("Style strength: how much of B's timbre", 100)
         self.strength_label = QLabel()
         self.strength.valueChanged.connect(self._on_strength)
+        self.strength.valueChanged.connect(self.changed)
         style_page = self._row(QLabel("Strength"), self.strength, self.strength_label)
         self.pages = QStackedWidget()
         for page in (mix_page, curve_page, steps_page, style_page):
@@ -190,6 +200,7 @@ class BlendPanel(QWidget):
         self.editor = KeyframeEditor()
         self.editor.setXLink(self.waveform)
         self.editor.points_changed.connect(lambda _: self.schedule_render())
+        self.editor.points_changed.connect(lambda _: self.changed.emit())
         self.editor.setMinimumHeight(90)
         self.editor.setMaximumHeight(140)
 
@@ -247,6 +258,7 @@ class BlendPanel(QWidget):
             self._encode(letter, clip)
         self._find_beats(letter, clip)
         self._refresh()
+        self.changed.emit()
 
     def _encode(self, letter: str, clip: Clip) -> None:
         model = self._model_getter()
@@ -316,6 +328,57 @@ class BlendPanel(QWidget):
         self.editor.set_beats(b.beats if b is not None else None)  # B is the new A
         self._forget_blend()
         self._prepare_blend()
+        self.changed.emit()
+
+    # -- the session ---------------------------------------------------------------------
+    def source_clips(self) -> dict[str, Clip]:
+        """The clips in A and B, by letter (empty slots left out)."""
+        return {letter: source.clip for letter, source in self.sources.items() if source is not None}
+
+    def controls(self) -> dict:
+        """The controls' state, JSON-ready, for the session file."""
+        return {"mode": MODES[self.mode_group.checkedId()],
+                "interpolation": self.interpolation.currentData(),
+                "align_beats": self.align_beats.isChecked(), "alpha": self.alpha.value(),
+                "snap": self.snap.isChecked(), "steps": self.step_count.value(),
+                "strength": self.strength.value(), "duration": self.editor.duration,
+                "points": [[float(t), float(a)] for t, a in self.editor.points]}
+
+    def restore(self, sources: dict[str, Clip], controls: dict) -> None:
+        """Put back what :meth:`source_clips` and :meth:`controls` returned.
+
+        Bad or unknown entries are ignored. The timeline's keyframes are applied
+        once A and B are encoded again and the blend has the saved length.
+        """
+        def apply(key, kind, setter):
+            value = controls.get(key)
+            if type(value) is kind:  # exact: JSON's true is not taken for an int
+                setter(value)
+
+        mode = controls.get("mode")
+        if mode in MODES:
+            self.mode_group.button(MODES.index(mode)).setChecked(True)
+            self._on_mode(MODES.index(mode))
+        index = self.interpolation.findData(controls.get("interpolation"))
+        if index >= 0:
+            self.interpolation.setCurrentIndex(index)
+        apply("align_beats", bool, self.align_beats.setChecked)
+        apply("snap", bool, self.snap.setChecked)
+        apply("alpha", int, self.alpha.setValue)
+        apply("steps", int, self.step_count.setValue)
+        apply("strength", int, self.strength.setValue)
+        try:
+            points = tuple((float(t), keyframes.clamp_alpha(float(a))) for t, a in controls["points"])
+            duration = float(controls["duration"])
+        except (KeyError, TypeError, ValueError):
+            points = ()
+        if len(points) >= 2 and duration > 0:
+            self._restored_curve = (duration, points)
+            self.editor.set_duration(duration)
+            self.editor.set_points(points)
+        for letter, clip in sources.items():
+            if letter in self.sources:
+                self.set_source(letter, clip)
 
     # -- the blend -------------------------------------------------------------------
     def _forget_blend(self) -> None:
@@ -346,7 +409,11 @@ class BlendPanel(QWidget):
                                         channels=self.engine.mixer.channels)
         self.waveform.set_clip(a.clip)  # the time axis until the blend itself is rendered
         duration = blender.seconds
-        if abs(self.editor.duration - duration) > 1e-3:
+        restored, self._restored_curve = self._restored_curve, None
+        if restored is not None and abs(restored[0] - duration) <= 1e-3:
+            self.editor.set_duration(duration)
+            self.editor.set_points(restored[1])
+        elif abs(self.editor.duration - duration) > 1e-3:
             self.editor.set_duration(duration)
             self.editor.set_points(keyframes.default_points(duration))
         self.editor.set_beats(a.beats)
@@ -567,6 +634,7 @@ class BlendPanel(QWidget):
     def _reset_curve(self) -> None:
         self.editor.set_points(keyframes.default_points(self.editor.duration))
         self.schedule_render()
+        self.changed.emit()
 
     def _refresh(self) -> None:
         ready = self.render is not None

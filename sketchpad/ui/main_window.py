@@ -106,6 +106,8 @@ class MainWindow(QMainWindow):
         self.project.tiles_changed.connect(self._show_tiles)
         self.project.kept_changed.connect(self._show_kept)
         self.project.changed.connect(self._schedule_autosave)
+        self.prompt_bar.values_changed.connect(self._schedule_autosave)
+        self.blend_panel.changed.connect(self._schedule_autosave)
         self.pool.error.connect(self.show_error)
 
         self._playhead_timer = self._timer(1000 // PLAYHEAD_FPS, self._update_playhead)
@@ -778,26 +780,30 @@ class MainWindow(QMainWindow):
     def _on_session_loaded(self, session: Session) -> None:
         self.session_restored = True
         pristine = not (self.project.tiles or self.project.kept or self.project.clip
-                        or self.project.history.undo_label)
+                        or self.project.history.undo_label or self.blend_panel.source_clips())
         if not pristine:
             return  # the user started working before the old session arrived: theirs wins
         self.project.prompt_history[:] = session.prompt_history
         self.prompt_bar.set_values(session.settings.get("prompt_bar", {}))
         self.project.restore(session.state)
+        self.blend_panel.restore(session.blend_sources, session.settings.get("blend", {}))
         self.project.history.clear()
         self._refresh_undo_actions()
         if session.notes:
             self.show_error(session.notes[0])
-        elif session.state.tiles or session.state.kept:
+        elif session.state.tiles or session.state.kept or session.blend_sources:
             self.statusBar().showMessage("Restored the last session.", 4000)
 
     def session(self) -> Session:
         return Session(self.project.state(), list(self.project.prompt_history),
-                       {"prompt_bar": self.prompt_bar.values()})
+                       {"prompt_bar": self.prompt_bar.values(),
+                        "blend": self.blend_panel.controls()},
+                       blend_sources=self.blend_panel.source_clips())
 
     def _schedule_autosave(self) -> None:
         self._refresh_undo_actions()
-        if self.session_restored:
+        # Started once per burst, not restarted: a long slider drag still saves every second.
+        if self.session_restored and not self._autosave_timer.isActive():
             self._autosave_timer.start()
 
     def autosave(self) -> None:

@@ -21,6 +21,7 @@ class PromptBar(QWidget):
 
     generate_requested = Signal(str, int, int)
     engine_changed = Signal(str)  # "generator" or "retrieval"
+    values_changed = Signal()  # anything values() returns (the session saves it)
 
     def __init__(self, history: list[str] | None = None, parent=None):
         super().__init__(parent)
@@ -90,6 +91,11 @@ class PromptBar(QWidget):
         options.addStretch(1)
         self.options.setVisible(False)
         self.options_button.toggled.connect(self.options.setVisible)
+        self.edit.textChanged.connect(self.values_changed)
+        for spin in (self.count, self.seed, self.guidance, self.length, self.variation):
+            spin.valueChanged.connect(self.values_changed)
+        self.lock_seed.toggled.connect(self.values_changed)
+        self.velocity.currentIndexChanged.connect(self.values_changed)
 
         row = QHBoxLayout()
         row.addWidget(self.edit, 1)

@@ -94,3 +94,39 @@ def test_damaged_session_or_missing_file_loses_only_that_part(tmp_path):
     (folder / "session.json").write_text(json.dumps({"format": 99, "clips": {}}))
     assert "format 99" in load_session(folder).notes[0]
     assert load_session(tmp_path / "nothing-here").notes == []
+
+
+def test_blend_sources_round_trip_and_survive_alone(tmp_path):
+    a, b = _clip("song A"), _clip("song B", 220.0)
+    folder = tmp_path / "session"
+    save_session(folder, Session(blend_sources={"A": a, "B": b},
+                                 settings={"blend": {"mode": "Timeline"}}))
+    back = load_session(folder)
+    assert back.notes == [] and set(back.blend_sources) == {"A", "B"}
+    assert back.blend_sources["A"].uid == a.uid and back.blend_sources["B"].name == "song B"
+    np.testing.assert_array_equal(back.blend_sources["B"].samples, b.samples)
+    assert back.settings["blend"] == {"mode": "Timeline"}
+    # A clip that is both a tile and in B is stored once and comes back as one object.
+    save_session(folder, Session(ProjectState((b,), (), b), blend_sources={"B": b}))
+    again = load_session(folder)
+    assert again.blend_sources == {"B": again.state.tiles[0]}
+    assert len(list((folder / "clips").glob("*.wav"))) == 1
+
+
+def test_temporaries_of_a_killed_save_are_cleaned_up_once_old(tmp_path):
+    import os
+    import time
+
+    from sketchpad.core.session_store import ORPHAN_AGE_S
+
+    folder = tmp_path / "session"
+    save_session(folder, Session(ProjectState((_clip("one"),), (), None)))
+    old = folder / "clips" / ".abc.wav.1234.part"
+    fresh = folder / ".session.json.5678.part"  # might be another save's, still being written
+    old.write_bytes(b"half a file")
+    fresh.write_bytes(b"half a file")
+    stale = time.time() - ORPHAN_AGE_S - 5
+    os.utime(old, (stale, stale))
+    save_session(folder, Session(ProjectState((_clip("two"),), (), None)))
+    assert not old.exists() and fresh.exists()
+    assert [c.name for c in load_session(folder).state.tiles] == ["two"]

@@ -130,3 +130,30 @@ def test_a_bad_file_in_a_slot_is_refused_in_one_line(qtbot, window, tmp_path):
     assert panel.render is None and not panel.play_button.isEnabled()
     drop_files(panel.slots["B"], [good])  # the app kept running: B can be filled now
     qtbot.waitUntil(lambda: panel.result_clip is not None, timeout=MODEL_TIMEOUT_MS)
+
+
+def test_a_and_b_slots_and_the_timeline_survive_a_restart(qtbot, window, settings, session_folder,
+                                                          tmp_path):
+    from sketchpad.audio.playback import PlaybackEngine
+    from sketchpad.ui.main_window import MainWindow
+
+    panel = _ready_blend(qtbot, window, tmp_path)
+    panel.mode_group.button(1).click()  # Timeline
+    panel.interpolation.setCurrentIndex(panel.interpolation.findData("slerp"))
+    panel.alpha.setValue(30)
+    points = ((0.0, 0.2), (3.5, 0.9), (8.0, 0.4))
+    panel.editor._commit(points)  # what a drag commits
+    controls = panel.controls()
+    a, b = panel.sources["A"].clip, panel.sources["B"].clip
+    window.close()
+
+    again = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
+    qtbot.addWidget(again)
+    restored = again.blend_panel
+    qtbot.waitUntil(lambda: restored.result_clip is not None, timeout=MODEL_TIMEOUT_MS)
+    assert restored.sources["A"].clip.uid == a.uid and restored.sources["B"].clip.uid == b.uid
+    np.testing.assert_array_equal(restored.sources["B"].clip.samples, b.samples)
+    assert restored.editor.points == points and restored.recipe().points == points
+    assert restored.controls() == controls
+    assert "curve" in restored.result_clip.name  # it renders the timeline, not the default mix
+    again.close()
