@@ -416,6 +416,7 @@ class BlendPanel(QWidget):
         elif abs(self.editor.duration - duration) > 1e-3:
             self.editor.set_duration(duration)
             self.editor.set_points(keyframes.default_points(duration))
+            self.changed.emit()  # the timeline the session keeps is a new one
         self.editor.set_beats(a.beats)
         if self.align_beats.isChecked():
             self._apply_beat_alignment(render=False)
