@@ -41,6 +41,10 @@ _BLOCK_FRAMES = 2**18
 # decoding.
 _SOXR_QUALITY = "VHQ"
 
+# Float samples above this (+60 dBFS) are not headroom but garbage; the file is
+# scaled so its peak is full scale.
+MAX_PEAK = 1000.0
+
 # Formats whose header states the exact length, so coming up short means
 # the file is damaged. Lossy formats often only estimate their length.
 _EXACT_LENGTH_FORMATS = {"WAV", "WAVEX", "AIFF", "FLAC", "W64", "RF64", "CAF"}
@@ -304,6 +308,12 @@ def _decode(snd: sf.SoundFile, handle, name: str, target_rate: int, progress,
         notes.append(f"Replaced {non_finite} invalid samples (NaN/Inf) with silence.")
     if source_channels > 2:
         notes.append(f"Downmixed {source_channels} channels to stereo.")
+    peak = float(np.max(np.abs(samples)))
+    if peak > MAX_PEAK:
+        # Float files may go above full scale, but not this far: such levels
+        # overflow every power spectrum downstream, so bring the peak to 1.
+        samples *= np.float32(1.0 / peak)
+        notes.append(f"Scaled down by {20 * np.log10(peak):.0f} dB: the file peaked far above full scale.")
     if stream is not None:
         notes.append(f"Resampled from {source_rate} Hz to {target_rate} Hz.")
     if progress is not None:

@@ -52,12 +52,14 @@ class Clip:
 
 
 def playback_buffer(samples: np.ndarray) -> np.ndarray:
-    """The stereo, contiguous float32 copy the audio callback reads from."""
+    """The stereo, contiguous float32 copy the audio callback reads from, within [-1, 1]."""
     if samples.ndim == 1:
         samples = samples[:, None]
     if samples.shape[1] == 1:
         samples = np.repeat(samples, PLAYBACK_CHANNELS, axis=1)
     buffer = np.array(samples[:, :PLAYBACK_CHANNELS], dtype=np.float32, order="C")
+    # Float files may hold values far above full scale; the speakers never get them.
+    np.clip(buffer, -1.0, 1.0, out=buffer)
     buffer.flags.writeable = False  # the player adopts read-only buffers without copying
     return buffer
 

@@ -259,6 +259,18 @@ def test_non_finite_samples_become_silence(tmp_path, target_rate):
         assert audio.samples[11, 0] == source[11, 0]
 
 
+def test_absurd_levels_are_scaled_but_headroom_is_kept(tmp_path):
+    tone = sine(440, PROJECT_RATE, 0.1).astype(np.float32)
+    sf.write(tmp_path / "hot.wav", tone * 2.0, PROJECT_RATE, subtype="FLOAT")
+    hot = load_audio(tmp_path / "hot.wav")
+    assert hot.notes == () and np.max(np.abs(hot.samples)) == pytest.approx(2.0 * np.max(np.abs(tone)))
+    sf.write(tmp_path / "huge.wav", tone * 1e30, PROJECT_RATE, subtype="FLOAT")
+    huge = load_audio(tmp_path / "huge.wav")
+    assert np.max(np.abs(huge.samples)) == pytest.approx(1.0)
+    assert any("Scaled down by" in note for note in huge.notes)
+    np.testing.assert_allclose(huge.samples[:, 0], tone / np.max(np.abs(tone)), atol=1e-6)
+
+
 def test_progress_reports_each_block(tmp_path):
     frames = 2**18 * 2 + 1000
     path = tmp_path / "long.wav"
