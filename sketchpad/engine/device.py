@@ -1,18 +1,24 @@
-"""Which compute device models run on: CUDA when present and working, else CPU."""
+"""Which compute device models run on: CUDA when present and working, else CPU.
+
+When the GPU runs out of memory in the middle of a job, the model that was
+running moves to the CPU and the job runs again there (:func:`falls_back_to_cpu`);
+from then on every model loads on the CPU, and :func:`gpu_fallback_notice` says
+why, for the status bar.
+"""
 
 from __future__ import annotations
 
+import functools
 import os
+import threading
 from functools import lru_cache
+
+_fallback_lock = threading.Lock()
+_fallback_notice: str | None = None
 
 
 @lru_cache(maxsize=1)
-def compute_device() -> str:
-    """'cuda' or 'cpu'. Imports torch, so call it from a worker, not the UI thread.
-
-    ``SKETCHPAD_DEVICE=cpu`` forces the CPU (to compare, or to spare a busy GPU);
-    ``SKETCHPAD_DEVICE=cuda`` still falls back to the CPU when CUDA can't run.
-    """
+def _detected_device() -> str:
     if os.environ.get("SKETCHPAD_DEVICE", "").strip().lower() == "cpu":
         return "cpu"
     try:
@@ -24,6 +30,48 @@ def compute_device() -> str:
     except Exception:  # noqa: BLE001 - any CUDA trouble means CPU
         pass
     return "cpu"
+
+
+def compute_device() -> str:
+    """'cuda' or 'cpu'. Imports torch, so call it from a worker, not the UI thread.
+
+    ``SKETCHPAD_DEVICE=cpu`` forces the CPU (to compare, or to spare a busy GPU);
+    ``SKETCHPAD_DEVICE=cuda`` still falls back to the CPU when CUDA can't run.
+    After a GPU out-of-memory fallback it is 'cpu' for the rest of the run.
+    """
+    return "cpu" if _fallback_notice is not None else _detected_device()
+
+
+def gpu_fallback_notice() -> str | None:
+    """One line saying the GPU ran out of memory and models now run on the CPU; None before."""
+    return _fallback_notice
+
+
+def falls_back_to_cpu(method):
+    """Decorate a model method: CUDA out of memory moves the model to the CPU and retries.
+
+    The model must have ``device`` and ``to_cpu()``. A CPU run's errors pass
+    through untouched, as do all others; the retry happens once.
+    """
+    @functools.wraps(method)
+    def wrapper(self, *args, **kwargs):
+        import torch
+
+        try:
+            return method(self, *args, **kwargs)
+        except torch.cuda.OutOfMemoryError:
+            if self.device == "cpu":
+                raise
+        global _fallback_notice
+        with _fallback_lock:
+            if _fallback_notice is None:
+                _fallback_notice = "The GPU ran out of memory; models run on the CPU from now on."
+        self.to_cpu()
+        if torch.cuda.is_available():
+            torch.cuda.empty_cache()
+        return method(self, *args, **kwargs)
+
+    return wrapper
 
 
 def describe_compute_device() -> str:

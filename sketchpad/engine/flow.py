@@ -25,6 +25,7 @@ import numpy as np
 import torch
 from torch import nn
 
+from sketchpad.engine.device import falls_back_to_cpu
 from sketchpad.engine.model_files import ModelFileError, load_state_strict, read_model_folder
 from sketchpad.errors import SketchpadError
 
@@ -181,6 +182,12 @@ class FlowGenerator:
         load_state_strict(net, {k: v.float() for k, v in tensors.items()}, name, prefix="net.")
         return cls(net, projection, config, device)
 
+    def to_cpu(self) -> None:
+        """Move to the CPU (after the GPU ran out of memory)."""
+        self.net.to("cpu")
+        self.device = "cpu"
+
+    @falls_back_to_cpu
     @torch.inference_mode()
     def sample(self, text: np.ndarray, notes, velocities, noise: np.ndarray, *, steps: int = 12,
                guidance: float = 3.0, start: np.ndarray | None = None, start_time: float = 0.0) -> np.ndarray:

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sketchpad.engine.device import compute_device
+from sketchpad.engine.device import compute_device, falls_back_to_cpu
 from sketchpad.engine.directions import Direction, directions_from_files
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
 from sketchpad.engine.vae import SoundVAE, VAEConfig
@@ -90,7 +90,13 @@ class SoundModel:
             self._silence = z[0, :, 4]  # a frame well inside the silent clip
         return self._silence
 
+    def to_cpu(self) -> None:
+        """Move to the CPU (after the GPU ran out of memory); results stay the same."""
+        self.vae.to("cpu")
+        self.device = "cpu"
+
     # -- inference -------------------------------------------------------------------
+    @falls_back_to_cpu
     def encode(self, audio: np.ndarray, progress=None) -> np.ndarray:
         """Audio (frames,) or (frames, channels) float32 at 44.1 kHz ->
         latents float32 (channels, latent_channels, latent_frames), the posterior means.
@@ -110,6 +116,7 @@ class SoundModel:
                     progress(last / total)
         return out
 
+    @falls_back_to_cpu
     def decode(self, latents: np.ndarray, frames: int | None = None) -> np.ndarray:
         """Latents (channels, latent_channels, L) or (latent_channels, L) ->
         audio float32 (frames, channels); ``frames`` trims to a known length."""
@@ -129,6 +136,7 @@ class SoundModel:
             audio = audio[:frames]
         return np.ascontiguousarray(audio)
 
+    @falls_back_to_cpu
     def decode_span(self, latents: np.ndarray, first: int, last: int) -> np.ndarray:
         """Audio of latent frames [first, last) of ``latents`` (channels, latent_channels, L):
         float32 (channels, (last - first) * samples_per_latent), the same samples the whole

@@ -862,6 +862,15 @@ class MainWindow(QMainWindow):
         self.engine.poll()
         text = self.engine.status_text
         self.audio_label.setText(text if "audio" in text.lower() else f"Audio: {text}")
+        self._check_gpu_fallback()
+
+    def _check_gpu_fallback(self) -> None:
+        from sketchpad.engine.device import gpu_fallback_notice
+
+        notice = gpu_fallback_notice()
+        if notice and not self.device_label.text().endswith("(GPU out of memory)"):
+            self.device_label.setText("Compute: CPU (GPU out of memory)")
+            self.show_error(notice)
 
     # -- status --------------------------------------------------------------------
     @Slot(str)
