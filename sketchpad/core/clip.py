@@ -50,6 +50,28 @@ class Clip:
     def duration_seconds(self) -> float:
         return self.frames / self.sample_rate
 
+    @property
+    def nbytes(self) -> int:
+        """Memory its arrays take (samples, playback copy, display data, latents)."""
+        # The pyramid's own ``samples`` is this clip's array, so it is not counted twice.
+        arrays = [self.samples, self.playback, self.latents, self.spectrogram.db,
+                  *(a for level in self.pyramid.levels for a in level)]
+        return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
+
+
+def with_sources(clips) -> dict[str, Clip]:
+    """``clips`` and every clip they were shaped from (``origin["source"]``), by uid."""
+    found: dict[str, Clip] = {}
+    pending = [c for c in clips if c is not None]
+    while pending:
+        clip = pending.pop()
+        if clip.uid not in found:
+            found[clip.uid] = clip
+            source = clip.origin.get("source")
+            if source is not None:
+                pending.append(source)
+    return found
+
 
 def playback_buffer(samples: np.ndarray) -> np.ndarray:
     """The stereo, contiguous float32 copy the audio callback reads from, within [-1, 1]."""

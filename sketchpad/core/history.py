@@ -1,21 +1,32 @@
 """Undo and redo over whole project states.
 
-Clips are immutable, so a state is a handful of references and keeping a
-hundred of them costs almost nothing; undo simply puts an older state back.
+Clips are immutable, so a state is a handful of references and undo simply
+puts an older state back. What old states keep alive (sounds generated long
+ago and since replaced) is bounded twice, by the number of steps and by the
+memory their sounds take, so a long session's memory levels off.
 """
 
 from __future__ import annotations
 
-from typing import Generic, TypeVar
+from typing import Callable, Generic, TypeVar
 
 State = TypeVar("State")
 
 
 class UndoHistory(Generic[State]):
-    """Two stacks of states. ``record(before)`` is called just before a change."""
+    """Two stacks of states. ``record(before)`` is called just before a change.
 
-    def __init__(self, limit: int = 100) -> None:
+    ``footprint(state)`` -> ``{key: bytes}`` of what a state holds; with
+    ``budget_bytes`` the oldest steps are dropped while everything the undo
+    stack holds, counted once per key, exceeds the budget (the newest step is
+    always kept).
+    """
+
+    def __init__(self, limit: int = 100, *, budget_bytes: int | None = None,
+                 footprint: Callable[[State], dict] | None = None) -> None:
         self.limit = limit
+        self.budget_bytes = budget_bytes
+        self._footprint = footprint
         self._undo: list[tuple[str, State]] = []
         self._redo: list[tuple[str, State]] = []
 
@@ -23,6 +34,16 @@ class UndoHistory(Generic[State]):
         self._undo.append((label, before))
         del self._undo[: -self.limit]
         self._redo.clear()
+        if self.budget_bytes is not None and self._footprint is not None:
+            while len(self._undo) > 1 and self.held_bytes() > self.budget_bytes:
+                del self._undo[0]
+
+    def held_bytes(self) -> int:
+        """Memory of everything the undo stack's states hold, each item counted once."""
+        held: dict = {}
+        for _, state in self._undo:
+            held.update(self._footprint(state))
+        return sum(held.values())
 
     def undo(self, current: State) -> State | None:
         """The state to go back to (``current`` becomes redoable), or None."""

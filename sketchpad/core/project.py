@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sketchpad.core.clip import Clip
+from sketchpad.core.clip import Clip, with_sources
 from sketchpad.core.events import Event
 from sketchpad.core.history import UndoHistory
+
+
+UNDO_BUDGET_BYTES = 256 << 20  # sounds undo may keep alive: about 20 generations of eight
 
 
 @dataclass(frozen=True)
@@ -16,6 +19,11 @@ class ProjectState:
     tiles: tuple[Clip, ...] = ()
     kept: tuple[Clip, ...] = ()
     clip: Clip | None = None
+
+    def footprint(self) -> dict[str, int]:
+        """Bytes of each clip the state keeps alive (sources included), by uid."""
+        clips = with_sources([*self.tiles, *self.kept, self.clip])
+        return {uid: clip.nbytes for uid, clip in clips.items()}
 
 
 class Project:
@@ -31,7 +39,8 @@ class Project:
         self.tiles: list[Clip] = []
         self.kept: list[Clip] = []
         self.prompt_history: list[str] = []
-        self.history: UndoHistory[ProjectState] = UndoHistory()
+        self.history: UndoHistory[ProjectState] = UndoHistory(
+            budget_bytes=UNDO_BUDGET_BYTES, footprint=ProjectState.footprint)
         self.clip_changed = Event()
         self.tiles_changed = Event()
         self.kept_changed = Event()

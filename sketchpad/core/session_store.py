@@ -27,7 +27,7 @@ import soundfile as sf
 from sketchpad.atomic import atomic_write, atomic_write_text
 from sketchpad.audio.export import write_wav
 from sketchpad.audio.io import load_audio
-from sketchpad.core.clip import Clip, make_clip
+from sketchpad.core.clip import Clip, make_clip, with_sources
 from sketchpad.core.jobs import JobContext
 from sketchpad.core.project import ProjectState
 from sketchpad.engine.latent_ops import SliderState
@@ -54,17 +54,7 @@ class Session:
 def _clips_of(session: Session) -> dict[str, Clip]:
     """Every clip the session needs, sources of shaped clips included, by uid."""
     state = session.state
-    found: dict[str, Clip] = {}
-    pending = [*state.tiles, *state.kept, *([state.clip] if state.clip is not None else []),
-               *session.blend_sources.values()]
-    while pending:
-        clip = pending.pop()
-        if clip.uid not in found:
-            found[clip.uid] = clip
-            source = clip.origin.get("source")
-            if source is not None:
-                pending.append(source)
-    return found
+    return with_sources([*state.tiles, *state.kept, state.clip, *session.blend_sources.values()])
 
 
 def _refers_to_file(clip: Clip) -> bool:

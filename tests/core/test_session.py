@@ -130,3 +130,27 @@ def test_temporaries_of_a_killed_save_are_cleaned_up_once_old(tmp_path):
     save_session(folder, Session(ProjectState((_clip("two"),), (), None)))
     assert not old.exists() and fresh.exists()
     assert [c.name for c in load_session(folder).state.tiles] == ["two"]
+
+
+def test_undo_history_drops_oldest_steps_beyond_its_memory_budget():
+    clips = [_clip(f"c{i}") for i in range(10)]
+    size = clips[0].nbytes
+    history = UndoHistory(budget_bytes=3 * size, footprint=ProjectState.footprint)
+    for clip in clips:
+        history.record("generate", ProjectState((clip,), (), clip))
+    assert history.held_bytes() <= 3 * size and len(history._undo) == 3
+    # A sound every step holds is counted once, so sharing costs nothing extra.
+    shared = UndoHistory(budget_bytes=3 * size, footprint=ProjectState.footprint)
+    for clip in clips[:5]:
+        shared.record("keep", ProjectState((clips[0],), (clip,), None))
+    assert len(shared._undo) == 2
+    assert history.undo(ProjectState()).clip is clips[-1]
+
+
+def test_project_history_has_a_budget():
+    project = Project()
+    clip = _clip("x")
+    project.add_tiles([clip])
+    project.checkpoint("add another")
+    assert project.history.held_bytes() == clip.nbytes > 0
+    assert project.history.budget_bytes == 256 << 20

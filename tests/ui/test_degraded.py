@@ -36,14 +36,7 @@ def full_disk(tmp_path, monkeypatch):
     folder.mkdir()
     mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k", "tmpfs", str(folder)],
                              capture_output=True).returncode == 0
-    if mounted:
-        with open(folder / "filler", "wb", buffering=0) as filler:
-            try:
-                while True:
-                    filler.write(b"\0" * 4096)
-            except OSError as err:
-                assert err.errno == errno.ENOSPC
-    else:
+    if not mounted:
         real_fsync = os.fsync
 
         def fsync(fd):
@@ -52,8 +45,17 @@ def full_disk(tmp_path, monkeypatch):
             real_fsync(fd)
 
         monkeypatch.setattr(os, "fsync", fsync)
-    yield folder
-    if mounted:
+        yield folder
+        return
+    try:
+        with open(folder / "filler", "wb", buffering=0) as filler:
+            try:
+                while True:
+                    filler.write(b"\0" * 4096)
+            except OSError as err:
+                assert err.errno == errno.ENOSPC
+        yield folder
+    finally:
         subprocess.run(["umount", "-l", str(folder)], check=False)
 
 
