@@ -1,7 +1,9 @@
 """Command line: the GUI by default, headless subcommands for scripted work.
 
 Every user-facing problem raises SketchpadError somewhere below; here it
-becomes one line on stderr and exit status 2, never a traceback.
+becomes one line on stderr and exit status 2, never a traceback. Running out
+of memory is said the same way. A bug (any other exception) is one line too,
+with exit status 1; its traceback goes to ``crash.log`` in the user data folder.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from sketchpad.engine.prompt_engines import PROMPT_ENGINES
 from sketchpad.errors import SketchpadError
 
 EXIT_USAGE = 2
+EXIT_BUG = 1
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -459,5 +462,32 @@ def main(argv: list[str] | None = None) -> int:
     except SketchpadError as err:
         print(f"sketchpad: {err}", file=sys.stderr)
         return EXIT_USAGE
+    except MemoryError:
+        print("sketchpad: not enough memory for this; try a shorter file or close other programs.",
+              file=sys.stderr)
+        return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except Exception as err:  # noqa: BLE001 - a bug: one line here, the details in the log
+        log = _log_crash(args.command or "gui")
+        where = f"; details in {log}" if log else ""
+        print(f"sketchpad: internal error ({type(err).__name__}: "
+              f"{' '.join(str(err).split())[:200]}){where}", file=sys.stderr)
+        return EXIT_BUG
+
+
+def _log_crash(command: str) -> Path | None:
+    """Append the current exception's traceback to crash.log; its path, or None if unwritable."""
+    import time
+    import traceback
+
+    from sketchpad.core.paths import user_data_dir
+
+    try:
+        path = user_data_dir() / "crash.log"
+        with open(path, "a", encoding="utf-8") as log:
+            log.write(f"--- {time.strftime('%Y-%m-%d %H:%M:%S')} sketchpad {__version__} {command}\n")
+            log.write(traceback.format_exc())
+        return path
+    except OSError:
+        return None

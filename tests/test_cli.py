@@ -99,3 +99,25 @@ def test_screenshot_writes_a_png_and_refuses_bad_options(tmp_path):
 
     image = QImage(str(tmp_path / "shot.png"))
     assert (image.width(), image.height()) == (1000, 700)
+
+
+def test_a_bug_is_one_line_with_exit_1_and_the_traceback_in_the_log(tmp_path, monkeypatch, capsys):
+    from sketchpad import cli
+
+    def broken(args):
+        raise ZeroDivisionError("division by zero\nsecond line")
+
+    def out_of_memory(args):
+        raise MemoryError
+
+    monkeypatch.setenv("SKETCHPAD_HOME", str(tmp_path))
+    monkeypatch.setitem(cli._COMMANDS, "info", broken)
+    assert cli.main(["info", "x.wav"]) == cli.EXIT_BUG
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("sketchpad: internal error (ZeroDivisionError")
+    assert str(tmp_path / "crash.log") in err
+    assert "Traceback" in (tmp_path / "crash.log").read_text() and "broken" in (tmp_path / "crash.log").read_text()
+
+    monkeypatch.setitem(cli._COMMANDS, "info", out_of_memory)
+    assert cli.main(["info", "x.wav"]) == cli.EXIT_USAGE
+    assert capsys.readouterr().err.startswith("sketchpad: not enough memory")

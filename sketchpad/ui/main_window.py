@@ -24,6 +24,7 @@ from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.generation import generate_clips, more_like_clips, reshape_clip
 from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
+from sketchpad.core.memory import release_free_memory
 from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
@@ -809,7 +810,12 @@ class MainWindow(QMainWindow):
     def autosave(self) -> None:
         """Save the session in the background (autosave runs a second after a change)."""
         folder, session = self.session_folder, self.session()
-        self.pool.submit("autosave", lambda ctx: save_session(folder, session, ctx), lane="io",
+
+        def save(ctx):
+            save_session(folder, session, ctx)
+            release_free_memory()  # a quiet moment after a change: give freed buffers back
+
+        self.pool.submit("autosave", save, lane="io",
                          on_error=lambda message: self.show_error(f"Autosave failed: {message}"))
 
     # -- playback ------------------------------------------------------------------

@@ -3,7 +3,8 @@
 ``python -m sketchpad.ui.soak [--minutes 20] [--warmup 5] [--seed 0] [--json F]``
 drives the window offscreen (set ``QT_QPA_PLATFORM=offscreen``; on a machine
 without a sound card, point ALSA at a null device as the tests do) with random
-producer actions: prompts, auditions, slider drags, keeps, undo and redo,
+producer actions: prompts, auditions, slider drags, keeps (a tray of at most
+``--max-kept`` sounds, as a producer curates it), undo and redo,
 "more like this", blends in the blend view, exports, and files dropped in, a
 few of them broken. Every 10 s it samples resident memory and thread counts.
 
@@ -46,6 +47,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=5.0, help="minutes before the baseline")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--json", type=Path)
+    parser.add_argument("--max-kept", type=int, default=24,
+                        help="the kept tray's size at which keeping un-keeps one instead")
     args = parser.parse_args(argv)
 
     from sketchpad.threads import keep_numpy_blas_single_threaded
@@ -117,7 +120,9 @@ def main(argv: list[str] | None = None) -> int:
             for step in range(8):  # a drag: several moves 40 ms apart
                 QTimer.singleShot(40 * step, lambda v=rng.randrange(-200, 201): slider.setValue(v))
         elif kind == "keep":
-            window.toggle_keep(rng.choice(tiles))
+            # A producer curates the tray: when it is full, one kept sound goes.
+            kept = window.project.kept
+            window.toggle_keep(rng.choice(kept) if len(kept) >= args.max_kept else rng.choice(tiles))
         elif kind == "undo":
             window.undo()
         elif kind == "redo":
@@ -140,11 +145,20 @@ def main(argv: list[str] | None = None) -> int:
             window.views.setCurrentIndex(0)
             window.open_files([rng.choice(corpus).path])
 
+    def live_clips_mb() -> float:
+        """Memory of every sound the session still holds: on screen, kept, in undo, in A/B."""
+        held = window.project.state().footprint()
+        for _, state in window.project.history._undo + window.project.history._redo:
+            held.update(state.footprint())
+        held.update({c.uid: c.nbytes for c in window.blend_panel.source_clips().values()})
+        return sum(held.values()) / 2**20
+
     def sample() -> None:
         samples.append({"minute": round((time.monotonic() - began) / 60, 2), "rss_mb": round(resident_mb(), 1),
                         "os_threads": os_threads(), "python_threads": threading.active_count(),
-                        "tiles": len(window.project.tiles),
-                        "undo_mb": round(window.project.history.held_bytes() / 2**20, 1)})
+                        "tiles": len(window.project.tiles), "kept": len(window.project.kept),
+                        "undo_mb": round(window.project.history.held_bytes() / 2**20, 1),
+                        "live_clips_mb": round(live_clips_mb(), 1)})
 
     sampler = QTimer()
     sampler.timeout.connect(sample)
@@ -164,11 +178,13 @@ def main(argv: list[str] | None = None) -> int:
     final = samples[-1]
     report = {
         "minutes": args.minutes, "warmup_minutes": args.warmup, "seed": args.seed,
+        "max_kept": args.max_kept,
         "actions": dict(actions), "action_count": sum(actions.values()),
         "unexpected": unexpected,
         "rss_mb_start": samples[0]["rss_mb"], "rss_mb_after_warmup": baseline["rss_mb"],
         "rss_mb_end": final["rss_mb"], "rss_mb_peak": max(s["rss_mb"] for s in samples),
         "rss_growth_after_warmup_pct": round(100 * (final["rss_mb"] / baseline["rss_mb"] - 1), 2),
+        "live_clips_mb_after_warmup": baseline["live_clips_mb"], "live_clips_mb_end": final["live_clips_mb"],
         "os_threads_after_warmup": baseline["os_threads"], "os_threads_end": final["os_threads"],
         "os_threads_max": max(s["os_threads"] for s in samples),
         "threads_after_close": closed, "samples": samples,
