@@ -38,6 +38,10 @@ class UndoHistory(Generic[State]):
             while len(self._undo) > 1 and self.held_bytes() > self.budget_bytes:
                 del self._undo[0]
 
+    def states(self) -> list[State]:
+        """Every state undo or redo can bring back, oldest undo first."""
+        return [state for _, state in self._undo + self._redo]
+
     def held_bytes(self) -> int:
         """Memory of everything the undo stack's states hold, each item counted once."""
         held: dict = {}

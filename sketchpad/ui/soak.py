@@ -148,7 +148,7 @@ def main(argv: list[str] | None = None) -> int:
     def live_clips_mb() -> float:
         """Memory of every sound the session still holds: on screen, kept, in undo, in A/B."""
         held = window.project.state().footprint()
-        for _, state in window.project.history._undo + window.project.history._redo:
+        for state in window.project.history.states():
             held.update(state.footprint())
         held.update({c.uid: c.nbytes for c in window.blend_panel.source_clips().values()})
         return sum(held.values()) / 2**20

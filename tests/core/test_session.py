@@ -138,12 +138,12 @@ def test_undo_history_drops_oldest_steps_beyond_its_memory_budget():
     history = UndoHistory(budget_bytes=3 * size, footprint=ProjectState.footprint)
     for clip in clips:
         history.record("generate", ProjectState((clip,), (), clip))
-    assert history.held_bytes() <= 3 * size and len(history._undo) == 3
+    assert history.held_bytes() <= 3 * size and len(history.states()) == 3
     # A sound every step holds is counted once, so sharing costs nothing extra.
     shared = UndoHistory(budget_bytes=3 * size, footprint=ProjectState.footprint)
     for clip in clips[:5]:
         shared.record("keep", ProjectState((clips[0],), (clip,), None))
-    assert len(shared._undo) == 2
+    assert len(shared.states()) == 2
     assert history.undo(ProjectState()).clip is clips[-1]
 
 
