@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 from sketchpad.core.clip import Clip, with_sources
 from sketchpad.core.events import Event
@@ -22,6 +23,11 @@ class ProjectState:
 
     def footprint(self) -> dict[str, int]:
         """Bytes of each clip the state keeps alive (sources included), by uid."""
+        return self._footprint
+
+    @cached_property
+    def _footprint(self) -> dict[str, int]:
+        # A state never changes, so the undo budget counts each one once, not at every step.
         clips = with_sources([*self.tiles, *self.kept, self.clip])
         return {uid: clip.nbytes for uid, clip in clips.items()}
 
