@@ -98,6 +98,9 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--steps", type=int, default=None)
     tr.add_argument("--batch-size", type=int, default=None)
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--refine-decoder", default=None, metavar="MODEL",
+                    help="train only the decoder of MODEL (name or folder) on the dataset; its "
+                    "latent space, sliders and prompt engines stay valid and are copied along")
 
     ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
                         "folder of your own sounds; saved as a new model in your models folder")
@@ -345,12 +348,35 @@ def _cmd_train(args) -> int:
     if args.batch_size is not None:
         config.batch_size = args.batch_size
     font = (args.soundfont.stem if args.soundfont else "default").lower()
+    if args.refine_decoder is not None:
+        return _refine_decoder(args, config, font)
     run_training(
         data_dir=args.data or user_data_dir() / "datasets" / font,
         run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
         out_dir=args.out or user_models_dir() / args.name,
         name=args.name, config=config, soundfont=args.soundfont,
         user_folder=args.user_folder, phrases=args.phrases)
+    return 0
+
+
+def _refine_decoder(args, config, font: str) -> int:
+    from sketchpad.core.paths import user_data_dir
+    from sketchpad.engine.registry import find_model, user_models_dir
+    from sketchpad.training.run import REFINE_SETTINGS, refine_decoder
+
+    for flag, value in (("--soundfont", args.soundfont), ("--user-folder", args.user_folder),
+                        ("--phrases", args.phrases)):
+        if value is not None:
+            raise SketchpadError(f"{flag} cannot be combined with --refine-decoder "
+                                 "(it trains on an existing dataset).")
+    for key, value in REFINE_SETTINGS.items():
+        if not (key == "steps" and args.steps is not None):
+            setattr(config, key, value)
+    refine_decoder(base_dir=find_model(args.refine_decoder),
+                   data_dir=args.data or user_data_dir() / "datasets" / font,
+                   run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
+                   out_dir=args.out or user_models_dir() / args.name, name=args.name,
+                   config=config)
     return 0
 
 

@@ -49,7 +49,7 @@ class SoundModel:
                                  f"not a {MODEL_KIND}.")
         try:
             vae_config = VAEConfig.from_dict(config["architecture"])
-        except (KeyError, TypeError) as err:
+        except (KeyError, TypeError, ValueError) as err:
             raise SketchpadError(f"Model '{name}': architecture settings are invalid ({err}).") from None
         vae = SoundVAE(vae_config)
         load_state_strict(vae, tensors, name, prefix="vae.")

@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, field
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from sketchpad.engine.features import SpectralConfig, log_mel
@@ -32,6 +33,9 @@ class VAEConfig:
     decoder_dim: int = 320
     decoder_blocks: int = 8
     kernel_size: int = 7
+    # "linear": interpolate, then mix channels (cannot buzz at the latent rate).
+    # "transposed": the v0 stride-2 transposed conv, kept to load older models.
+    upsample: str = "linear"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -40,6 +44,9 @@ class VAEConfig:
     def from_dict(cls, data: dict) -> "VAEConfig":
         data = dict(data)
         spectral = SpectralConfig(**data.pop("spectral", {}))
+        data.setdefault("upsample", "transposed")  # configs written before the field existed
+        if data["upsample"] not in UPSAMPLERS:
+            raise ValueError(f"unknown upsample {data['upsample']!r}")
         return cls(spectral=spectral, **data)
 
     @property
@@ -71,6 +78,52 @@ class ConvNeXtBlock(nn.Module):
         return x + (self.scale * y).transpose(1, 2)
 
 
+class LinearUpsample(nn.Module):
+    """Linear interpolation in time, then a 1x1 channel mix.
+
+    A stride-2 transposed conv gives even and odd frames different weights,
+    so even a steady latent comes out modulated at the latent rate (a 43 Hz
+    buzz on sustained notes). Interpolation treats every frame alike: a
+    constant latent stays constant. Frame t sits at latent position
+    (t + 0.5) / factor - 0.5, matching the encoder's stride-2 pooling.
+    """
+
+    def __init__(self, dim: int, factor: int):
+        super().__init__()
+        self.factor = factor
+        self.mix = nn.Conv1d(dim, dim, 1)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.factor > 1:
+            x = F.interpolate(x, scale_factor=self.factor, mode="linear", align_corners=False)
+        return self.mix(x)
+
+
+def _upsampler(config: "VAEConfig") -> nn.Module:
+    dim, factor = config.decoder_dim, config.time_downsample
+    if config.upsample == "transposed":
+        return nn.ConvTranspose1d(dim, dim, factor, stride=factor)
+    return LinearUpsample(dim, factor)
+
+
+UPSAMPLERS = ("linear", "transposed")
+
+
+def upgrade_upsampler(tensors: dict, prefix: str = "") -> dict:
+    """Map a "transposed" decoder's weights onto a "linear" one, as a warm start.
+
+    The 1x1 mix starts as the mean of the transposed conv's taps, i.e. what
+    that conv did on average over even and odd frames.
+    """
+    out = dict(tensors)
+    key = f"{prefix}decoder.up.weight"
+    if key in out and out[key].dim() == 3 and out[key].shape[-1] > 1:
+        weight = out.pop(key)  # (in, out, taps) for a transposed conv
+        out[f"{prefix}decoder.up.mix.weight"] = weight.float().mean(dim=2).t().unsqueeze(-1).to(weight.dtype)
+        out[f"{prefix}decoder.up.mix.bias"] = out.pop(f"{prefix}decoder.up.bias")
+    return out
+
+
 class Encoder(nn.Module):
     def __init__(self, config: VAEConfig):
         super().__init__()
@@ -100,8 +153,7 @@ class Decoder(nn.Module):
         self.config = c
         self.stem = nn.Conv1d(c.latent_channels, c.decoder_dim, c.kernel_size,
                               padding=c.kernel_size // 2)
-        self.up = nn.ConvTranspose1d(c.decoder_dim, c.decoder_dim, c.time_downsample,
-                                     stride=c.time_downsample)
+        self.up = _upsampler(c)
         self.blocks = nn.Sequential(*[ConvNeXtBlock(c.decoder_dim, c.kernel_size)
                                       for _ in range(c.decoder_blocks)])
         self.norm = nn.LayerNorm(c.decoder_dim)

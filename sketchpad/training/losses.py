@@ -10,18 +10,24 @@ from sketchpad.engine.features import SpectralConfig, log_mel
 LOSS_FFT_SIZES = (256, 512, 1024, 2048, 4096)
 
 
-def _magnitude(wave: torch.Tensor, n_fft: int) -> torch.Tensor:
+def _magnitude(wave: torch.Tensor, n_fft: int, floor: float) -> torch.Tensor:
     window = torch.hann_window(n_fft, device=wave.device)
     spec = torch.stft(wave, n_fft, n_fft // 4, window=window, center=True, return_complex=True)
-    return spec.abs().clamp(min=1e-7)
+    # Window-normalised, like the evaluation's distance, so the floor means the same level.
+    return (spec.abs() / window.sum()).clamp(min=floor)
 
 
 def multi_resolution_stft_loss(estimate: torch.Tensor, target: torch.Tensor,
-                               fft_sizes=LOSS_FFT_SIZES) -> torch.Tensor:
-    """Mean over resolutions of spectral convergence + L1 of log magnitudes."""
+                               fft_sizes=LOSS_FFT_SIZES,
+                               floor: float = 1e-10) -> torch.Tensor:
+    """Mean over resolutions of spectral convergence + L1 of log magnitudes.
+
+    Magnitudes are window-normalised (a full-scale sinusoid peaks near 0.5)
+    and clamped to ``floor`` before the log (1e-10: -200 dB).
+    """
     total = estimate.new_zeros(())
     for n_fft in fft_sizes:
-        est, ref = _magnitude(estimate, n_fft), _magnitude(target, n_fft)
+        est, ref = _magnitude(estimate, n_fft, floor), _magnitude(target, n_fft, floor)
         convergence = torch.linalg.norm(ref - est) / torch.linalg.norm(ref).clamp(min=1e-7)
         total = total + convergence + F.l1_loss(torch.log(est), torch.log(ref))
     return total / len(fft_sizes)

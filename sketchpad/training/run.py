@@ -15,10 +15,15 @@ import numpy as np
 from sketchpad.engine.directions import (descriptors, directions_to_files, find_directions,
                                          latent_summary)
 from sketchpad.engine.model import SoundModel
+from sketchpad.errors import SketchpadError
 from sketchpad.training.dataset import Manifest, add_user_folder, build_dataset
 from sketchpad.training.train import AudioBank, TrainConfig, _distributed, stderr_log, train
 
 DIRECTION_ITEMS = 600  # sounds encoded to find the slider directions
+
+REFINE_SETTINGS = {"steps": 7000, "learning_rate": 1.5e-4, "final_learning_rate": 1e-5,
+                   "warmup_steps": 200, "log_every": 50}
+"""Decoder refinement as the shipped model had it (about 55 minutes on a 2-core CPU)."""
 
 
 def _barrier(world: int) -> None:
@@ -98,6 +103,53 @@ def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
         build_retrieval_index(out_dir, data_dir, index_dir, log=log)
         log(f"retrieval index written to {index_dir}")
     _barrier(world)
+    return out_dir
+
+
+def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
+                   log=stderr_log) -> Path:
+    """Train only the decoder of the model in ``base_dir`` on an existing dataset.
+
+    The encoder is frozen, so the latent space does not move: the base's slider
+    directions, prompt index and generator stay valid and are copied along.
+    The decoder gets the current architecture's upsampler (see
+    ``sketchpad.engine.vae.upgrade_upsampler``), warm-started from the base.
+    """
+    import dataclasses
+    import json
+    import shutil
+
+    from sketchpad.atomic import atomic_write_text
+    from sketchpad.engine.model_files import CONFIG_NAME
+    from sketchpad.engine.registry import COMPANION_SUFFIXES
+
+    base_dir, data_dir, out_dir = Path(base_dir), Path(data_dir), Path(out_dir)
+    base = SoundModel.load(base_dir, device="cpu")
+    if _read_json(data_dir / "dataset.json").get("status") != "complete":
+        raise SketchpadError(f"No complete dataset in {data_dir}: run `sketchpad train` once "
+                             "to build it, or pass --data.")
+    config = dataclasses.replace(config, freeze_encoder=True,
+                                 architecture=dataclasses.replace(base.config, upsample="linear"))
+    manifest = Manifest.load(data_dir)
+    train_items, _ = manifest.split(0.05)
+    log(f"loading {len(train_items)} training items")
+    bank = AudioBank.from_files([manifest.audio_path(i) for i in train_items])
+    vae = train(bank, run_dir, config, log=log, initial_weights=base_dir)
+    refined = SoundModel(vae, name=name, config=base.info, device="cpu")
+    refined.extras = base.extras
+    training = {**config.to_dict(), "refined_from": base.info.get("training")}
+    refined.save(out_dir, extra_config={"training": training, "metrics": {}})
+    for suffix in COMPANION_SUFFIXES:  # same latent space, so the prompt engines carry over
+        companion = base_dir.with_name(base_dir.name + suffix)
+        target = out_dir.with_name(out_dir.name + suffix)
+        if companion.is_dir() and companion.resolve() != target.resolve():
+            shutil.copytree(companion, target, dirs_exist_ok=True)
+            info = _read_json(target / CONFIG_NAME)
+            info["sound_model"] = name
+            if "name" in info:
+                info["name"] = target.name
+            atomic_write_text(target / CONFIG_NAME, json.dumps(info, indent=2))
+    log(f"model written to {out_dir}")
     return out_dir
 
 

@@ -23,7 +23,7 @@ import torch.distributed as dist
 from sketchpad.engine.model import save_sound_model
 from sketchpad.atomic import atomic_write_bytes, atomic_write_text
 from sketchpad.engine.model_files import FORMAT_VERSION
-from sketchpad.engine.vae import SoundVAE, VAEConfig
+from sketchpad.engine.vae import SoundVAE, VAEConfig, upgrade_upsampler
 from sketchpad.training.losses import kl_divergence, mel_loss, multi_resolution_stft_loss
 
 
@@ -39,6 +39,10 @@ class TrainConfig:
     kl_warmup_steps: int = 2000
     mel_weight: float = 1.0
     stft_weight: float = 1.0
+    # Window-normalised magnitude floor of the log term. The evaluation's -100 dB
+    # (1e-5) thinned out music: its quiet bins were left to go quieter still.
+    stft_log_floor: float = 1e-10
+    freeze_encoder: bool = False  # train only the decoder: the latent space stays as it is
     checkpoint_every: int = 250
     log_every: int = 25
     seed: int = 0
@@ -187,9 +191,14 @@ def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
         from sketchpad.engine.model_files import load_state_strict, read_model_folder
 
         _, tensors = read_model_folder(initial_weights)
+        if config.architecture.upsample == "linear":
+            tensors = upgrade_upsampler(tensors, prefix="vae.")
         load_state_strict(model, tensors, Path(initial_weights).name, prefix="vae.")
+    if config.freeze_encoder:
+        model.encoder.requires_grad_(False)
     model = model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate,
+    trained = [p for p in model.parameters() if p.requires_grad]
+    optimizer = torch.optim.AdamW(trained, lr=config.learning_rate,
                                   betas=(0.8, 0.99), weight_decay=1e-4)
     rng = np.random.default_rng(config.seed + 1000 * rank)
     start, history = _load_checkpoint(run_dir, model, optimizer, rng)
@@ -213,13 +222,15 @@ def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
         wave = torch.from_numpy(bank.batch(rng, config.batch_size, samples)).to(device)
         estimate, mean, logvar = net(wave)
         loss_mel = mel_loss(estimate, wave, spectral)
-        loss_stft = multi_resolution_stft_loss(estimate, wave)
+        loss_stft = multi_resolution_stft_loss(estimate, wave, floor=config.stft_log_floor)
         loss_kl = kl_divergence(mean, logvar)
         kl_weight = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
+        if config.freeze_encoder:
+            kl_weight = 0.0  # a constant then: the encoder does not move
         loss = config.mel_weight * loss_mel + config.stft_weight * loss_stft + kl_weight * loss_kl
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        torch.nn.utils.clip_grad_norm_(trained, 1.0)
         optimizer.step()
         step += 1
         if rank == 0:

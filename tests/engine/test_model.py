@@ -8,6 +8,7 @@ from sketchpad.engine import model as model_module
 from sketchpad.engine.model import SoundModel, save_sound_model
 from sketchpad.engine.model_files import ModelFileError, read_model_folder
 from sketchpad.engine.vae import SoundVAE, VAEConfig
+from sketchpad.errors import SketchpadError
 
 TINY = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=2)
 
@@ -93,5 +94,60 @@ def test_damaged_model_folders_give_one_line(tiny_model, tmp_path, damage, messa
     elif damage == "no-weights":
         (folder / "weights.safetensors").unlink()
     with pytest.raises(ModelFileError, match=message) as info:
+        SoundModel.load(folder)
+    assert "\n" not in str(info.value)
+
+
+def _steady_spectrum(vae: SoundVAE) -> torch.Tensor:
+    """Decoder magnitudes for a latent that never changes, away from the edges."""
+    latent = torch.randn(1, vae.config.latent_channels, 1).repeat(1, 1, 40)
+    with torch.no_grad():
+        return vae.decoder.spectrum(latent).abs()[0, :, 20:60]
+
+
+@pytest.mark.parametrize("upsample, buzzes", [("linear", False), ("transposed", True)])
+def test_a_steady_latent_decodes_without_frame_rate_buzz(upsample, buzzes):
+    from dataclasses import replace
+
+    torch.manual_seed(0)
+    spectrum = _steady_spectrum(SoundVAE(replace(TINY, upsample=upsample)))
+    even, odd = spectrum[:, 0::2], spectrum[:, 1::2]
+    change = float((even - odd).abs().mean() / spectrum.mean())
+    assert (change > 1e-2) == buzzes, change
+
+
+def test_transposed_weights_upgrade_to_the_linear_upsampler():
+    from dataclasses import replace
+
+    from sketchpad.engine.vae import upgrade_upsampler
+
+    torch.manual_seed(0)
+    old = SoundVAE(replace(TINY, upsample="transposed"))
+    new = SoundVAE(TINY)
+    new.load_state_dict(upgrade_upsampler(old.state_dict()), strict=True)
+    latent = torch.randn(1, TINY.latent_channels, 1).repeat(1, 1, 12)
+    with torch.no_grad():
+        before = old.decoder.up(old.decoder.stem(latent))[..., 8:16]
+        after = new.decoder.up(new.decoder.stem(latent))[..., 8:16]
+    # The mix starts as the average of what the transposed conv did to even and odd frames.
+    torch.testing.assert_close(after[..., 0], (before[..., 0] + before[..., 1]) / 2)
+    torch.testing.assert_close(new.encoder.head.weight, old.encoder.head.weight)
+
+
+def test_older_configs_load_with_their_upsampler_and_unknown_ones_are_refused(tmp_path):
+    from dataclasses import replace
+
+    torch.manual_seed(0)
+    folder = save_sound_model(tmp_path / "v0", SoundVAE(replace(TINY, upsample="transposed")),
+                              name="v0")
+    config_path = folder / "config.json"
+    config = json.loads(config_path.read_text())
+    del config["architecture"]["upsample"]  # as written before the setting existed
+    config_path.write_text(json.dumps(config))
+    assert SoundModel.load(folder, device="cpu").config.upsample == "transposed"
+
+    config["architecture"]["upsample"] = "cubic"
+    config_path.write_text(json.dumps(config))
+    with pytest.raises(SketchpadError, match="architecture settings are invalid") as info:
         SoundModel.load(folder)
     assert "\n" not in str(info.value)

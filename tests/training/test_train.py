@@ -73,3 +73,49 @@ def test_torchrun_ddp_with_two_gloo_processes(tiny_data, tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     assert "step 2/2" in result.stderr
     assert SoundModel.load(tmp_path / "m", device="cpu").name == "ddp"
+
+
+def test_refine_decoder_keeps_the_latent_space(tiny_data, tmp_path):
+    """`train --refine-decoder`: only the decoder moves, and what depends on the
+    latent space (sliders, prompt index) comes along pointing at the new model."""
+    from dataclasses import replace
+
+    base_dir = run_training(data_dir=tiny_data, run_dir=tmp_path / "run-base",
+                            out_dir=tmp_path / "models" / "base", name="base",
+                            config=TrainConfig(steps=2, batch_size=2, log_every=1,
+                                               architecture=replace(TINY, upsample="transposed")),
+                            log=lambda _: None)
+    env = {**os.environ, "SKETCHPAD_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "sketchpad", "train", "--refine-decoder", str(base_dir),
+           "--name", "refined", "--data", str(tiny_data), "--checkpoints", str(tmp_path / "run"),
+           "--out", str(tmp_path / "models" / "refined"), "--steps", "3", "--batch-size", "2"]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=600)
+    assert result.returncode == 0, result.stderr[-3000:]
+
+    base = SoundModel.load(base_dir, device="cpu")
+    refined = SoundModel.load(tmp_path / "models" / "refined", device="cpu")
+    assert (base.config.upsample, refined.config.upsample) == ("transposed", "linear")
+    x = np.random.default_rng(2).standard_normal(22050).astype(np.float32) * 0.1
+    z = base.encode(x)
+    np.testing.assert_array_equal(refined.encode(x), z)
+    assert not np.allclose(refined.decode(z), base.decode(z), atol=1e-4)
+    assert [d.name for d in refined.directions] == [d.name for d in base.directions]
+    info = json.loads((tmp_path / "models" / "refined" / "config.json").read_text())
+    assert info["training"]["freeze_encoder"] and info["training"]["steps"] == 3
+    assert info["training"]["refined_from"]["steps"] == 2
+    index = json.loads((tmp_path / "models" / "refined-retrieval" / "config.json").read_text())
+    assert index["sound_model"] == "refined"
+
+
+@pytest.mark.parametrize("extra, message", [
+    (["--phrases", "3"], "--phrases cannot be combined with --refine-decoder"),
+    ([], "No complete dataset"),
+])
+def test_refine_decoder_refuses_bad_requests(tmp_path, extra, message):
+    env = {**os.environ, "SKETCHPAD_HOME": str(tmp_path / "home")}
+    cmd = [sys.executable, "-m", "sketchpad", "train", "--refine-decoder", "sketch-vae",
+           "--name", "r", "--data", str(tmp_path / "nothing"), *extra]
+    result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
+    assert result.returncode == 2
+    assert result.stdout == "" and message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
