@@ -98,6 +98,9 @@ def _build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--steps", type=int, default=None)
     tr.add_argument("--batch-size", type=int, default=None)
     tr.add_argument("--seed", type=int, default=0)
+    tr.add_argument("--upsample", choices=["transposed", "linear"], default=None,
+                    help="the decoder's upsampler (default: transposed for a new model, the "
+                    "base's with --refine-decoder); linear cannot buzz at the latent rate")
     tr.add_argument("--refine-decoder", default=None, metavar="MODEL",
                     help="train only the decoder of MODEL (name or folder) on the dataset; its "
                     "latent space, sliders and prompt engines stay valid and are copied along")
@@ -350,6 +353,10 @@ def _cmd_train(args) -> int:
     font = (args.soundfont.stem if args.soundfont else "default").lower()
     if args.refine_decoder is not None:
         return _refine_decoder(args, config, font)
+    if args.upsample is not None:
+        from dataclasses import replace
+
+        config.architecture = replace(config.architecture, upsample=args.upsample)
     run_training(
         data_dir=args.data or user_data_dir() / "datasets" / font,
         run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
@@ -376,7 +383,7 @@ def _refine_decoder(args, config, font: str) -> int:
                    data_dir=args.data or user_data_dir() / "datasets" / font,
                    run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
                    out_dir=args.out or user_models_dir() / args.name, name=args.name,
-                   config=config)
+                   config=config, upsample=args.upsample)
     return 0
 
 

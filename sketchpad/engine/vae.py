@@ -33,9 +33,10 @@ class VAEConfig:
     decoder_dim: int = 320
     decoder_blocks: int = 8
     kernel_size: int = 7
-    # "linear": interpolate, then mix channels (cannot buzz at the latent rate).
-    # "transposed": the v0 stride-2 transposed conv, kept to load older models.
-    upsample: str = "linear"
+    # "transposed": a stride-2 transposed conv (v0; gives even and odd frames
+    # their own weights, which can buzz at the latent rate). "linear":
+    # interpolate, then mix channels (a steady latent cannot buzz).
+    upsample: str = "transposed"
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -44,7 +45,7 @@ class VAEConfig:
     def from_dict(cls, data: dict) -> "VAEConfig":
         data = dict(data)
         spectral = SpectralConfig(**data.pop("spectral", {}))
-        data.setdefault("upsample", "transposed")  # configs written before the field existed
+        data.setdefault("upsample", "transposed")  # what configs without the field used
         if data["upsample"] not in UPSAMPLERS:
             raise ValueError(f"unknown upsample {data['upsample']!r}")
         return cls(spectral=spectral, **data)

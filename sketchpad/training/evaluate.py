@@ -6,7 +6,9 @@ A *roundtrip* is any callable ``f(audio) -> audio`` on mono float32 arrays at
 (:func:`sketchpad.training.metrics.griffin_lim_from_mel`: the item's true
 log-mel, inverted by 32 Griffin-Lim iterations) are run in the same process
 and scored against the original with the multi-resolution STFT distance
-(lower is better) and ViSQOL audio mode (MOS-LQO, higher is better). The
+(lower is better), ViSQOL audio mode (MOS-LQO, higher is better) and the
+loudness wobble at the latent rate (a frame-rate buzz; see
+:func:`sketchpad.training.metrics.modulation_db`). The
 real-time factor (RTF) is processing seconds / audio seconds (below 1 is
 faster than real time; measured on whatever the roundtrip runs on).
 
@@ -37,7 +39,9 @@ from typing import Callable, Iterable
 import numpy as np
 
 from sketchpad.errors import SketchpadError
-from sketchpad.training.metrics import griffin_lim_from_mel, multi_resolution_stft_distance, visqol_score
+from sketchpad.engine.vae import VAEConfig
+from sketchpad.training.metrics import (griffin_lim_from_mel, modulation_db, multi_resolution_stft_distance,
+                                        visqol_score)
 
 Roundtrip = Callable[[np.ndarray], np.ndarray]
 
@@ -85,6 +89,13 @@ def _run(roundtrip: Roundtrip, audio: np.ndarray) -> tuple[np.ndarray, float]:
     return out, elapsed
 
 
+BUZZ_HZ = VAEConfig().latent_rate_hz
+"""Where a frame-rate buzz would sit: the latent rate of the default architecture."""
+
+SCORES = ("mrstft", "visqol", "rtf", "buzz_db")
+"""Per-codec scores summarised as medians."""
+
+
 def _score(reference: np.ndarray, estimate: np.ndarray, elapsed: float, sample_rate: int) -> dict:
     seconds = max(len(reference) / sample_rate, 1e-9)
     return {
@@ -92,6 +103,7 @@ def _score(reference: np.ndarray, estimate: np.ndarray, elapsed: float, sample_r
         "visqol": visqol_score(reference, estimate, sample_rate),
         "rtf": elapsed / seconds,
         "length_ratio": len(estimate) / max(len(reference), 1),
+        "buzz_db": modulation_db(reference, estimate, BUZZ_HZ, sample_rate)[1],
     }
 
 
@@ -130,6 +142,7 @@ def evaluate_roundtrip(roundtrip: Roundtrip, items, sample_rate: int = 44100, *,
         out, elapsed = _run(roundtrip, audio)
         row = {"name": item.name, "set": item.set, "category": item.category,
                "seconds": len(audio) / sample_rate,
+               "reference": {"buzz_db": modulation_db(audio, audio, BUZZ_HZ, sample_rate)[0]},
                "roundtrip": _score(audio, out, elapsed, sample_rate), "baseline": None}
         if baseline is not None:
             base, base_elapsed = _run(baseline, audio)
@@ -141,10 +154,11 @@ def evaluate_roundtrip(roundtrip: Roundtrip, items, sample_rate: int = 44100, *,
                      f"MR-STFT {r['mrstft']:.3f} ViSQOL {r['visqol']:.2f}")
 
     def summarise(subset: list[dict]) -> dict:
-        out = {"n": len(subset)}
+        out = {"n": len(subset),
+               "reference": {"buzz_db": _median(r["reference"]["buzz_db"] for r in subset)}}
         for codec in ("roundtrip", "baseline"):
             scored = [r[codec] for r in subset if r[codec] is not None]
-            out[codec] = ({key: _median(s[key] for s in scored) for key in ("mrstft", "visqol", "rtf")}
+            out[codec] = ({key: _median(s[key] for s in scored) for key in SCORES}
                           if scored else None)
         return out
 
@@ -162,15 +176,18 @@ def _fmt(value: float | None, digits: int) -> str:
 
 def markdown_table(result: dict, roundtrip_name: str = "roundtrip") -> str:
     """Medians per set as a markdown table, roundtrip and baseline side by side."""
-    lines = ["| set | codec | n | MR-STFT (median, lower better) | ViSQOL MOS-LQO (median) | RTF (median) |",
-             "| --- | --- | ---: | ---: | ---: | ---: |"]
+    lines = ["| set | codec | n | MR-STFT (median, lower better) | ViSQOL MOS-LQO (median) | "
+             f"{BUZZ_HZ:.0f} Hz wobble, dB (median) | RTF (median) |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
     for set_name, stats in result["summary"].items():
+        lines.append(f"| {set_name} | original | {stats['n']} | | | "
+                     f"{_fmt(stats['reference']['buzz_db'], 2)} | |")
         for codec, label in (("roundtrip", roundtrip_name), ("baseline", BASELINE_NAME + " (baseline)")):
             s = stats[codec]
             if s is None:
                 continue
             lines.append(f"| {set_name} | {label} | {stats['n']} | {_fmt(s['mrstft'], 3)} | "
-                         f"{_fmt(s['visqol'], 2)} | {_fmt(s['rtf'], 3)} |")
+                         f"{_fmt(s['visqol'], 2)} | {_fmt(s['buzz_db'], 2)} | {_fmt(s['rtf'], 3)} |")
     return "\n".join(lines)
 
 

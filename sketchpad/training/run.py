@@ -107,13 +107,13 @@ def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
 
 
 def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
-                   log=stderr_log) -> Path:
+                   upsample: str | None = None, log=stderr_log) -> Path:
     """Train only the decoder of the model in ``base_dir`` on an existing dataset.
 
     The encoder is frozen, so the latent space does not move: the base's slider
     directions, prompt index and generator stay valid and are copied along.
-    The decoder gets the current architecture's upsampler (see
-    ``sketchpad.engine.vae.upgrade_upsampler``), warm-started from the base.
+    ``upsample`` switches the decoder's upsampler (warm-started from the base's,
+    see ``sketchpad.engine.vae.upgrade_upsampler``); None keeps the base's.
     """
     import dataclasses
     import json
@@ -129,7 +129,8 @@ def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: T
         raise SketchpadError(f"No complete dataset in {data_dir}: run `sketchpad train` once "
                              "to build it, or pass --data.")
     config = dataclasses.replace(config, freeze_encoder=True,
-                                 architecture=dataclasses.replace(base.config, upsample="linear"))
+                                 architecture=dataclasses.replace(
+                                     base.config, upsample=upsample or base.config.upsample))
     manifest = Manifest.load(data_dir)
     train_items, _ = manifest.split(0.05)
     log(f"loading {len(train_items)} training items")

@@ -13,10 +13,13 @@ from sketchpad.errors import SketchpadError
 TINY = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=2)
 
 
-@pytest.fixture
-def tiny_model(tmp_path):  # two decoder blocks: a wider receptive field for the chunking tests
+@pytest.fixture(params=["transposed", "linear"])
+def tiny_model(tmp_path, request):  # two decoder blocks: a wider receptive field for the chunking tests
+    from dataclasses import replace
+
     torch.manual_seed(0)
-    folder = save_sound_model(tmp_path / "tiny", SoundVAE(TINY), name="tiny")
+    folder = save_sound_model(tmp_path / "tiny", SoundVAE(replace(TINY, upsample=request.param)),
+                              name="tiny")
     return SoundModel.load(folder, device="cpu")
 
 
@@ -123,7 +126,7 @@ def test_transposed_weights_upgrade_to_the_linear_upsampler():
 
     torch.manual_seed(0)
     old = SoundVAE(replace(TINY, upsample="transposed"))
-    new = SoundVAE(TINY)
+    new = SoundVAE(replace(TINY, upsample="linear"))
     new.load_state_dict(upgrade_upsampler(old.state_dict()), strict=True)
     latent = torch.randn(1, TINY.latent_channels, 1).repeat(1, 1, 12)
     with torch.no_grad():

@@ -8,7 +8,8 @@ from sketchpad.engine.features import SpectralConfig, log_mel_numpy
 from sketchpad.errors import SketchpadError
 from sketchpad.training import eval_data
 from sketchpad.training.evaluate import evaluate_roundtrip, identity_roundtrip, markdown_table
-from sketchpad.training.metrics import griffin_lim_from_mel, multi_resolution_stft_distance, visqol_score
+from sketchpad.training.metrics import (griffin_lim_from_mel, modulation_db, multi_resolution_stft_distance,
+                                        visqol_score)
 
 RATE = 44100
 
@@ -139,8 +140,23 @@ def test_evaluate_roundtrip_scores_sets_and_baseline():
     assert ones["roundtrip"]["mrstft"] == 0.0 and ones["roundtrip"]["visqol"] > 4.5
     assert ones["baseline"]["mrstft"] > 0.0
     assert result["items"][2]["baseline"]["rtf"] > 0
+    assert ones["roundtrip"]["buzz_db"] == ones["reference"]["buzz_db"]
     table = markdown_table(result, "identity")
     assert "| music | identity | 1 |" in table and "griffin_lim (baseline)" in table
+    assert "| music | original | 1 |" in table
+
+
+def test_modulation_db_finds_a_frame_rate_buzz_and_nothing_else():
+    rate = 44100
+    t = np.arange(2 * rate) / rate
+    note = (0.5 * np.sin(2 * np.pi * 220 * t) * np.exp(-1.5 * t)).astype(np.float32)
+    buzzing = note * (1 + 0.2 * np.sin(2 * np.pi * 43.07 * t))
+    clean_ref, clean = modulation_db(note, note, 43.07)
+    assert clean_ref == clean and clean < 0.05  # a plain decay does not wobble
+    ref, buzz = modulation_db(note, buzzing, 43.07)
+    assert ref == clean_ref and 1.4 < buzz < 1.9  # 20 % AM: about 1.7 dB either way
+    assert modulation_db(note, buzzing, 61.0)[1] < 0.1  # only the asked rate counts
+    assert modulation_db(note[:2000], buzzing[:2000], 43.07) == (0.0, 0.0)  # too short to tell
 
 
 def test_evaluate_rejects_broken_roundtrip():
