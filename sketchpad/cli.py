@@ -351,24 +351,22 @@ def _cmd_train(args) -> int:
     if args.batch_size is not None:
         config.batch_size = args.batch_size
     font = (args.soundfont.stem if args.soundfont else "default").lower()
+    folders = {"data_dir": args.data or user_data_dir() / "datasets" / font,
+               "run_dir": args.checkpoints or user_data_dir() / "runs" / args.name,
+               "out_dir": args.out or user_models_dir() / args.name}
     if args.refine_decoder is not None:
-        return _refine_decoder(args, config, font)
+        return _refine_decoder(args, config, folders)
     if args.upsample is not None:
         from dataclasses import replace
 
         config.architecture = replace(config.architecture, upsample=args.upsample)
-    run_training(
-        data_dir=args.data or user_data_dir() / "datasets" / font,
-        run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
-        out_dir=args.out or user_models_dir() / args.name,
-        name=args.name, config=config, soundfont=args.soundfont,
-        user_folder=args.user_folder, phrases=args.phrases)
+    run_training(**folders, name=args.name, config=config, soundfont=args.soundfont,
+                 user_folder=args.user_folder, phrases=args.phrases)
     return 0
 
 
-def _refine_decoder(args, config, font: str) -> int:
-    from sketchpad.core.paths import user_data_dir
-    from sketchpad.engine.registry import find_model, user_models_dir
+def _refine_decoder(args, config, folders: dict) -> int:
+    from sketchpad.engine.registry import find_model
     from sketchpad.training.run import REFINE_SETTINGS, refine_decoder
 
     for flag, value in (("--soundfont", args.soundfont), ("--user-folder", args.user_folder),
@@ -379,10 +377,7 @@ def _refine_decoder(args, config, font: str) -> int:
     for key, value in REFINE_SETTINGS.items():
         if not (key == "steps" and args.steps is not None):
             setattr(config, key, value)
-    refine_decoder(base_dir=find_model(args.refine_decoder),
-                   data_dir=args.data or user_data_dir() / "datasets" / font,
-                   run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
-                   out_dir=args.out or user_models_dir() / args.name, name=args.name,
+    refine_decoder(base_dir=find_model(args.refine_decoder), **folders, name=args.name,
                    config=config, upsample=args.upsample)
     return 0
 

@@ -23,7 +23,7 @@ DIRECTION_ITEMS = 600  # sounds encoded to find the slider directions
 
 REFINE_SETTINGS = {"steps": 7000, "learning_rate": 1.5e-4, "final_learning_rate": 1e-5,
                    "warmup_steps": 200, "log_every": 50}
-"""Decoder refinement as the shipped model had it (about 55 minutes on a 2-core CPU)."""
+"""The measured refinement of the model card (not shipped; about 55 minutes on a 2-core CPU)."""
 
 
 def _barrier(world: int) -> None:
@@ -116,11 +116,8 @@ def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: T
     see ``sketchpad.engine.vae.upgrade_upsampler``); None keeps the base's.
     """
     import dataclasses
-    import json
-    import shutil
 
-    from sketchpad.atomic import atomic_write_text
-    from sketchpad.engine.model_files import CONFIG_NAME
+    from sketchpad.engine.model_files import read_model_folder, save_model_folder
     from sketchpad.engine.registry import COMPANION_SUFFIXES
 
     base_dir, data_dir, out_dir = Path(base_dir), Path(data_dir), Path(out_dir)
@@ -144,12 +141,11 @@ def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: T
         companion = base_dir.with_name(base_dir.name + suffix)
         target = out_dir.with_name(out_dir.name + suffix)
         if companion.is_dir() and companion.resolve() != target.resolve():
-            shutil.copytree(companion, target, dirs_exist_ok=True)
-            info = _read_json(target / CONFIG_NAME)
+            info, tensors = read_model_folder(companion)
             info["sound_model"] = name
             if "name" in info:
                 info["name"] = target.name
-            atomic_write_text(target / CONFIG_NAME, json.dumps(info, indent=2))
+            save_model_folder(target, info, tensors)
     log(f"model written to {out_dir}")
     return out_dir
 
