@@ -166,7 +166,9 @@ class Decoder(nn.Module):
         x = self.up(self.stem(latents))
         x = self.blocks(x)
         x = self.norm(x.transpose(1, 2))
-        log_magnitude, phase = self.head(x).transpose(1, 2).chunk(2, dim=1)
+        # float32 from here on: under bf16 autocast the trunk runs in bf16, but
+        # exp, polar and the inverse STFT need the full precision.
+        log_magnitude, phase = self.head(x).float().transpose(1, 2).chunk(2, dim=1)
         magnitude = torch.exp(log_magnitude.clamp(max=7.0))
         return torch.polar(magnitude, phase)
 

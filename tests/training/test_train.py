@@ -63,6 +63,27 @@ def test_same_seed_gives_same_weights(tiny_data, tmp_path):
     np.testing.assert_array_equal(outs[0].encode(x), outs[1].encode(x))
 
 
+def test_bf16_runs_the_network_in_bfloat16(tiny_data, tmp_path):
+    """bf16 gives the same first loss within rounding, but not bit-identical
+    training (so the flag really switched precision), and a usable float32 model."""
+    runs = {}
+    for bf16 in (False, True):
+        config = TrainConfig(steps=2, batch_size=2, log_every=1, bf16=bf16, architecture=TINY)
+        out = run_training(data_dir=tiny_data, run_dir=tmp_path / f"run-{bf16}",
+                           out_dir=tmp_path / f"m-{bf16}", name="m", config=config, log=lambda _: None)
+        state = json.loads((tmp_path / f"run-{bf16}" / "checkpoint" / "state.json").read_text())
+        runs[bf16] = (np.array(state["history"]), SoundModel.load(out, device="cpu"))
+    (fp32_history, _), (bf16_history, model) = runs[False], runs[True]
+    assert np.all(np.isfinite(bf16_history))
+    np.testing.assert_allclose(bf16_history[0, 1:3], fp32_history[0, 1:3], rtol=0.05)
+    assert not np.array_equal(bf16_history[:, 1:3], fp32_history[:, 1:3])
+    info = json.loads((tmp_path / "m-True" / "config.json").read_text())
+    assert info["training"]["bf16"] is True
+    x = np.random.default_rng(3).standard_normal(22050).astype(np.float32) * 0.1
+    y = model.reconstruct(x)
+    assert y.dtype == np.float32 and np.all(np.isfinite(y))
+
+
 def test_torchrun_ddp_with_two_gloo_processes(tiny_data, tmp_path):
     env = {**os.environ, "SKETCHPAD_HOME": str(tmp_path / "home"), "OMP_NUM_THREADS": "1"}
     cmd = [sys.executable, "-m", "torch.distributed.run", "--nproc_per_node", "2",
