@@ -105,6 +105,24 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="train only the decoder of MODEL (name or folder) on the dataset; its "
                     "latent space, sliders and prompt engines stay valid and are copied along")
 
+    tv = sub.add_parser("train-vocoder", help="train the mel vocoder on the dataset and "
+                        "recorded music (resumes; reconstruction losses, then adversarial)")
+    tv.add_argument("--name", default="my-vocoder", help="name of the new vocoder")
+    tv.add_argument("--out", type=Path, default=None,
+                    help="model folder to write (default: your models folder)")
+    tv.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
+    tv.add_argument("--checkpoints", type=Path, default=None,
+                    help="checkpoint folder (resumed if present)")
+    tv.add_argument("--from", dest="initial", default=None, metavar="VOCODER",
+                    help="warm start from this vocoder (name or folder), continuing its schedule")
+    tv.add_argument("--steps", type=int, default=None, help="length of the whole schedule")
+    tv.add_argument("--minutes", type=float, default=None,
+                    help="stop after this long (a checkpoint is kept; run again to go on)")
+    tv.add_argument("--adversarial-from", type=int, default=None, metavar="STEP",
+                    help="step at which the discriminators join (default: never)")
+    tv.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
+                    help="bfloat16 network (auto: where the hardware runs it natively)")
+
     ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
                         "folder of your own sounds; saved as a new model in your models folder")
     ft.add_argument("folder", type=Path, help="folder of audio files (subfolders included; "
@@ -365,6 +383,30 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_train_vocoder(args) -> int:
+    from sketchpad.core.paths import user_data_dir
+    from sketchpad.engine.registry import find_model, user_models_dir
+    from sketchpad.training.run import default_threads
+    from sketchpad.training.run_vocoder import run_vocoder_training
+    from sketchpad.training.train_vocoder import VocoderTrainConfig, native_bf16
+
+    for name, value in (("--steps", args.steps), ("--minutes", args.minutes)):
+        if value is not None and value <= 0:
+            raise SketchpadError(f"{name} must be positive, got {value}.")
+    default_threads()
+    config = VocoderTrainConfig(bf16={"auto": native_bf16(), "on": True, "off": False}[args.bf16],
+                                adversarial_from=args.adversarial_from)
+    if args.steps is not None:
+        config.steps = args.steps
+    run_vocoder_training(
+        data_dir=args.data or user_data_dir() / "datasets" / "default",
+        music_cache=user_data_dir() / "music-cache",
+        run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
+        out_dir=args.out or user_models_dir() / args.name, name=args.name, config=config,
+        initial=find_model(args.initial) if args.initial else None, max_minutes=args.minutes)
+    return 0
+
+
 def _refine_decoder(args, config, folders: dict) -> int:
     from sketchpad.engine.registry import find_model
     from sketchpad.training.run import REFINE_SETTINGS, refine_decoder
@@ -471,7 +513,8 @@ def _cmd_gui(args) -> int:
 
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
-             "reconstruct": _cmd_reconstruct, "train": _cmd_train, "bench": _cmd_bench,
+             "reconstruct": _cmd_reconstruct, "train": _cmd_train,
+             "train-vocoder": _cmd_train_vocoder, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
              "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot,
              "finetune": _cmd_finetune, "index": _cmd_index,

@@ -21,6 +21,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from sketchpad.engine.features import SpectralConfig, log_mel
+from sketchpad.engine.layers import ConvNeXtBlock
 
 
 @dataclass(frozen=True)
@@ -58,25 +59,6 @@ class VAEConfig:
     def compression(self) -> float:
         """Audio samples per latent number (for mono audio)."""
         return self.spectral.sample_rate / (self.latent_rate_hz * self.latent_channels)
-
-
-class ConvNeXtBlock(nn.Module):
-    """Depthwise conv in time, then a per-frame MLP, with a residual path."""
-
-    def __init__(self, dim: int, kernel_size: int = 7, expansion: int = 3):
-        super().__init__()
-        self.depthwise = nn.Conv1d(dim, dim, kernel_size, padding=kernel_size // 2, groups=dim)
-        self.norm = nn.LayerNorm(dim)
-        self.up = nn.Linear(dim, dim * expansion)
-        self.act = nn.GELU()
-        self.down = nn.Linear(dim * expansion, dim)
-        # Small initial residual scale keeps deep stacks stable early in training.
-        self.scale = nn.Parameter(torch.full((dim,), 0.1))
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        y = self.depthwise(x).transpose(1, 2)
-        y = self.down(self.act(self.up(self.norm(y))))
-        return x + (self.scale * y).transpose(1, 2)
 
 
 class LinearUpsample(nn.Module):

@@ -1,0 +1,208 @@
+"""The mel vocoder: log-mel frames in, 44.1 kHz waveform out.
+
+Its own model file (``kind: mel-vocoder``), trained apart from the latent
+model, so a better vocoder improves every feature at once. Architecture as in
+Vocos: a ConvNeXt stack at the STFT frame rate and an inverse-STFT head that
+predicts a log-magnitude and a phase for every bin. Optionally a few
+momentum Griffin-Lim iterations start from its phase
+(``refine_iterations``), which makes the spectrum consistent.
+
+:class:`VocoderStage` is what the rest of the app calls: the neural vocoder
+when its file loads, else the phase-gradient + fast Griffin-Lim fallback
+(:mod:`sketchpad.engine.phase`) with a one-line notice.
+
+Shapes: log-mels are (n_mels, frames) or (batch, n_mels, frames) with frames
+centred on multiples of the hop (:func:`sketchpad.engine.features.log_mel`);
+a mel of ``samples // hop + 1`` frames renders ``samples`` samples.
+Thread use: one instance per worker at a time (the model lane serialises it).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+from torch import nn
+
+from sketchpad.engine.device import compute_device, falls_back_to_cpu
+from sketchpad.engine.features import SpectralConfig
+from sketchpad.engine.layers import ConvNeXtBlock
+from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
+from sketchpad.engine import phase as phase_tools
+from sketchpad.errors import SketchpadError
+
+VOCODER_KIND = "mel-vocoder"
+DEFAULT_VOCODER = "sketch-vocoder"
+CHUNK_FRAMES = 2048  # about 24 s per pass
+CONTEXT_FRAMES = 48  # thrown away each side: wider than the receptive field (8 blocks x 3)
+
+
+@dataclass(frozen=True)
+class VocoderConfig:
+    spectral: SpectralConfig = field(default_factory=SpectralConfig)
+    dim: int = 320
+    blocks: int = 8
+    kernel_size: int = 7
+    expansion: int = 3
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VocoderConfig":
+        data = dict(data)
+        spectral = SpectralConfig(**data.pop("spectral", {}))
+        return cls(spectral=spectral, **data)
+
+
+class MelVocoderNet(nn.Module):
+    """(B, n_mels, F) log-mel -> complex STFT (B, n_fft/2+1, F) -> waveform."""
+
+    def __init__(self, config: VocoderConfig):
+        super().__init__()
+        c = config
+        self.config = c
+        self.stem = nn.Conv1d(c.spectral.n_mels, c.dim, c.kernel_size, padding=c.kernel_size // 2)
+        self.stem_norm = nn.LayerNorm(c.dim)
+        self.blocks = nn.Sequential(*[ConvNeXtBlock(c.dim, c.kernel_size, c.expansion)
+                                      for _ in range(c.blocks)])
+        self.norm = nn.LayerNorm(c.dim)
+        self.head = nn.Linear(c.dim, 2 * (c.spectral.n_fft // 2 + 1))
+
+    def spectrum(self, log_mel: torch.Tensor) -> torch.Tensor:
+        x = self.stem(log_mel)
+        x = self.stem_norm(x.transpose(1, 2)).transpose(1, 2)
+        x = self.norm(self.blocks(x).transpose(1, 2))
+        # float32 from here: exp, polar and the inverse STFT need full precision under bf16 autocast.
+        log_magnitude, phase = self.head(x).float().transpose(1, 2).chunk(2, dim=1)
+        return torch.polar(torch.exp(log_magnitude.clamp(max=7.0)), phase)
+
+    def waveform(self, spec: torch.Tensor, samples: int) -> torch.Tensor:
+        s = self.config.spectral
+        window = torch.hann_window(s.n_fft, device=spec.device, dtype=torch.float32)
+        return torch.istft(spec, s.n_fft, s.hop_samples, window=window, center=True, length=samples)
+
+    def forward(self, log_mel: torch.Tensor) -> torch.Tensor:
+        """(B, n_mels, F) -> (B, (F - 1) * hop)."""
+        return self.waveform(self.spectrum(log_mel), (log_mel.shape[-1] - 1) * self.config.spectral.hop_samples)
+
+
+class Vocoder:
+    """A trained :class:`MelVocoderNet` at run time: numpy in, numpy out, inference only."""
+
+    def __init__(self, net: MelVocoderNet, *, name: str, info: dict, device: str | None = None,
+                 refine_iterations: int | None = None):
+        self.name = name
+        self.info = info
+        self.device = device or compute_device()
+        self.net = net.to(self.device).eval()
+        self.config = net.config
+        self.refine_iterations = int(info.get("refine_iterations", 0) if refine_iterations is None
+                                     else refine_iterations)
+
+    @classmethod
+    def load(cls, folder, device: str | None = None, refine_iterations: int | None = None) -> "Vocoder":
+        info, tensors = read_model_folder(folder)
+        name = info.get("name") or Path(folder).name
+        if info.get("kind") != VOCODER_KIND:
+            raise SketchpadError(f"Model '{name}' is a {info.get('kind')!r} model, not a {VOCODER_KIND}.")
+        try:
+            config = VocoderConfig.from_dict(info["architecture"])
+        except (KeyError, TypeError, ValueError) as err:
+            raise SketchpadError(f"Model '{name}': architecture settings are invalid ({err}).") from None
+        net = MelVocoderNet(config)
+        load_state_strict(net, tensors, name, prefix="net.")
+        return cls(net, name=name, info=info, device=device, refine_iterations=refine_iterations)
+
+    def to_cpu(self) -> None:
+        self.net.to("cpu")
+        self.device = "cpu"
+
+    @falls_back_to_cpu
+    def render(self, log_mel: np.ndarray, samples: int) -> np.ndarray:
+        """Log-mel (n_mels, F) or (channels, n_mels, F) -> float32 (samples,) or (channels, samples).
+
+        Long mels run in overlapping chunks whose overlaps are thrown away,
+        so the result equals one pass with no seams.
+        """
+        mel = np.asarray(log_mel, np.float32)
+        single = mel.ndim == 2
+        mel = mel[None] if single else mel
+        hop = self.config.spectral.hop_samples
+        frames = mel.shape[-1]
+        out = np.zeros((mel.shape[0], frames * hop), np.float32)
+        with torch.inference_mode():
+            for first, last, lo, hi in _frame_chunks(frames):
+                x = torch.from_numpy(np.ascontiguousarray(mel[:, :, lo:hi])).to(self.device)
+                wave = self._finish(self.net.spectrum(x), (hi - lo) * hop)
+                out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
+        out = out[:, :samples]
+        if out.shape[1] < samples:
+            out = np.pad(out, ((0, 0), (0, samples - out.shape[1])))
+        return out[0] if single else out
+
+    def _finish(self, spec: torch.Tensor, samples: int) -> torch.Tensor:
+        if self.refine_iterations <= 0:
+            return self.net.waveform(spec, samples)
+        return phase_tools.fast_griffin_lim(spec.abs(), torch.angle(spec), self.config.spectral,
+                                            samples, self.refine_iterations)
+
+
+def _frame_chunks(total: int):
+    """(first, last, lo, hi): keep frames [first, last) of a pass over [lo, hi)."""
+    if total <= CHUNK_FRAMES + 2 * CONTEXT_FRAMES:
+        yield 0, total, 0, total
+        return
+    for first in range(0, total, CHUNK_FRAMES):
+        last = min(total, first + CHUNK_FRAMES)
+        yield first, last, max(0, first - CONTEXT_FRAMES), min(total, last + CONTEXT_FRAMES)
+
+
+def save_vocoder(folder, net: MelVocoderNet, *, name: str, extra_config: dict | None = None,
+                 half: bool = False) -> Path:
+    """Write ``net`` as a model folder (float16 weights with ``half``: half the size)."""
+    config = {"kind": VOCODER_KIND, "name": name, **(extra_config or {}),
+              "architecture": net.config.to_dict()}
+    tensors = {f"net.{k}": (v.half() if half and v.is_floating_point() else v)
+               for k, v in net.state_dict().items()}
+    return save_model_folder(folder, config, tensors)
+
+
+class PhaseGradientVocoder:
+    """The vocoder-free stage: phase-gradient start, then fast Griffin-Lim."""
+
+    name = "phase-gradient + fast Griffin-Lim"
+
+    def __init__(self, config: SpectralConfig = SpectralConfig(),
+                 iterations: int = phase_tools.DEFAULT_ITERATIONS):
+        self.config = config
+        self.iterations = iterations
+
+    def render(self, log_mel: np.ndarray, samples: int) -> np.ndarray:
+        mel = np.asarray(log_mel, np.float32)
+        if mel.ndim == 2:
+            return phase_tools.mel_to_audio(mel, samples, self.config, self.iterations)
+        return np.stack([phase_tools.mel_to_audio(m, samples, self.config, self.iterations) for m in mel])
+
+    def to_cpu(self) -> None:
+        pass
+
+
+def load_vocoder_stage(name_or_path=None, *, device: str | None = None, notice=None):
+    """The neural vocoder by name or folder, or the fallback when its file is missing or damaged.
+
+    ``notice(line)`` gets one line when the fallback is used.
+    """
+    from sketchpad.engine.registry import find_model
+
+    wanted = name_or_path or DEFAULT_VOCODER
+    if wanted == "fallback":
+        return PhaseGradientVocoder()
+    try:
+        return Vocoder.load(find_model(wanted), device=device)
+    except SketchpadError as err:
+        if notice is not None:
+            notice(f"Vocoder unavailable ({err}); using phase-gradient + Griffin-Lim instead.")
+        return PhaseGradientVocoder()

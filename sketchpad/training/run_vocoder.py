@@ -1,0 +1,65 @@
+"""`sketchpad train-vocoder`: data, training and export of the mel vocoder in one command."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+from sketchpad.engine.vocoder import Vocoder, save_vocoder
+from sketchpad.errors import SketchpadError
+from sketchpad.training.dataset import Manifest
+from sketchpad.training.music import INSTALL_HINT, load_training_music
+from sketchpad.training.train import AudioBank, stderr_log
+from sketchpad.training.train_vocoder import MixedBank, VocoderTrainConfig, train_vocoder
+
+
+def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log=stderr_log):
+    """(bank, data summary): the dataset's training split plus the training music."""
+    if not (data_dir / "manifest.jsonl").is_file():
+        raise SketchpadError(f"No dataset in {data_dir}: run `sketchpad train` once to build it, "
+                             "or pass --data.")
+    manifest = Manifest.load(data_dir)
+    train_items, _ = manifest.split(0.05)  # the latent model's split: the same items stay held back
+    items = [i for i in train_items if i.kind in ("note", "drum", "phrase")]
+    began = time.perf_counter()
+    sounds = AudioBank.from_files([manifest.audio_path(i) for i in items])
+    log(f"{len(items)} dataset items loaded in {time.perf_counter() - began:.0f} s")
+    waves, music = load_training_music(music_cache)
+    if not waves and music_fraction > 0:
+        log(f"no training music installed ({INSTALL_HINT}); training on the dataset alone")
+    music_bank = AudioBank(waves) if waves else None
+    summary = {"dataset_items": len(items), "music": music,
+               "music_hours": round(sum(w.shape[0] for w in waves) / 44100 / 3600, 2)}
+    return MixedBank([sounds, music_bank], [1.0 - music_fraction, music_fraction]), summary
+
+
+def run_vocoder_training(*, data_dir, music_cache, run_dir, out_dir, name: str,
+                         config: VocoderTrainConfig, initial: str | Path | None = None,
+                         max_minutes: float | None = None, log=stderr_log) -> Path:
+    """Train (resuming from ``run_dir``) and write the vocoder to ``out_dir``."""
+    data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
+    bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
+    start, start_step = None, 0
+    if initial is not None and not (run_dir / "checkpoint" / "state.json").is_file():
+        shipped = Vocoder.load(initial, device="cpu")
+        # Continue the shipped model's schedule where it stopped.
+        start, start_step = shipped.net, int(shipped.info.get("training", {}).get("steps_done", 0))
+        log(f"warm start from {initial} at step {start_step}")
+    net = train_vocoder(bank, run_dir, config, log=log, initial=start, start_step=start_step,
+                        max_seconds=None if max_minutes is None else max_minutes * 60)
+    state = _read_state(run_dir / "checkpoint" / "state.json")
+    save_vocoder(out_dir, net, name=name, extra_config={
+        "sample_rate": config.architecture.spectral.sample_rate,
+        "training": {**config.to_dict(), "steps_done": state.get("step", 0)},
+        "training_data": summary, "refine_iterations": 0, "metrics": {}})
+    log(f"vocoder written to {out_dir} (step {state.get('step', 0)})")
+    return out_dir
+
+
+def _read_state(path: Path) -> dict:
+    import json
+
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return {}
