@@ -120,8 +120,25 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="stop after this long (a checkpoint is kept; run again to go on)")
     tv.add_argument("--adversarial-from", type=int, default=None, metavar="STEP",
                     help="step at which the discriminators join (default: never)")
+    tv.add_argument("--export", action="store_true",
+                    help="only write the model from the last checkpoint (while a run goes on)")
     tv.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
                     help="bfloat16 network (auto: where the hardware runs it natively)")
+
+    tl = sub.add_parser("train-latent", help="train the sketch latent over the mel (its vocoder "
+                        "is trained apart with train-vocoder); resumes")
+    tl.add_argument("--name", default="my-sketch-mel", help="name of the new sound model")
+    tl.add_argument("--out", type=Path, default=None,
+                    help="model folder to write (default: your models folder)")
+    tl.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
+    tl.add_argument("--checkpoints", type=Path, default=None,
+                    help="checkpoint folder (resumed if present)")
+    tl.add_argument("--channels", type=int, default=64,
+                    help="latent channels at 43 latent frames/s (64 = 16x compression)")
+    tl.add_argument("--steps", type=int, default=None, help="length of the whole schedule")
+    tl.add_argument("--minutes", type=float, default=None,
+                    help="stop after this long (a checkpoint is kept; run again to go on)")
+    tl.add_argument("--vocoder", default="sketch-vocoder", help="vocoder the model plays through")
 
     ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
                         "folder of your own sounds; saved as a new model in your models folder")
@@ -157,6 +174,14 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default=None, help="model name or folder (default: shipped)")
     ev.add_argument("--json", type=Path, default=None, help="also write the results here")
     ev.add_argument("--music", type=int, default=12, help="music excerpts (10 s each)")
+    ev.add_argument("--stages", action="store_true",
+                    help="the stages table instead: Griffin-Lim and the fallback from the true mel, "
+                    "the vocoder from the true mel, and the round trip of each --models")
+    ev.add_argument("--vocoder", default="sketch-vocoder", help="vocoder of the stages table")
+    ev.add_argument("--refine", type=int, nargs="+", default=[0, 8],
+                    help="Griffin-Lim iterations after the vocoder to compare (default: 0 8)")
+    ev.add_argument("--models", nargs="*", default=None,
+                    help="sound models whose round trips the stages table shows (default: --model)")
     evb = sub.add_parser("evaluate-blend", help="measure blending on real recorded songs: step "
                          "spacing, mix, style, beat alignment, render speed, time to first audio")
     evb.add_argument("--model", default=None, help="model name or folder (default: shipped)")
@@ -393,6 +418,13 @@ def _cmd_train_vocoder(args) -> int:
     for name, value in (("--steps", args.steps), ("--minutes", args.minutes)):
         if value is not None and value <= 0:
             raise SketchpadError(f"{name} must be positive, got {value}.")
+    run_dir = args.checkpoints or user_data_dir() / "runs" / args.name
+    out_dir = args.out or user_models_dir() / args.name
+    if args.export:
+        from sketchpad.training.run_vocoder import export_vocoder
+
+        export_vocoder(run_dir, out_dir, name=args.name)
+        return 0
     default_threads()
     config = VocoderTrainConfig(bf16={"auto": native_bf16(), "on": True, "off": False}[args.bf16],
                                 adversarial_from=args.adversarial_from)
@@ -401,9 +433,34 @@ def _cmd_train_vocoder(args) -> int:
     run_vocoder_training(
         data_dir=args.data or user_data_dir() / "datasets" / "default",
         music_cache=user_data_dir() / "music-cache",
+        run_dir=run_dir, out_dir=out_dir, name=args.name, config=config,
+        initial=find_model(args.initial) if args.initial else None, max_minutes=args.minutes)
+    return 0
+
+
+def _cmd_train_latent(args) -> int:
+    from dataclasses import replace
+
+    from sketchpad.core.paths import user_data_dir
+    from sketchpad.engine.registry import user_models_dir
+    from sketchpad.training.run import default_threads
+    from sketchpad.training.run_latent import run_latent_training
+    from sketchpad.training.train_mel_vae import MelTrainConfig
+
+    for name, value in (("--steps", args.steps), ("--minutes", args.minutes), ("--channels", args.channels)):
+        if value is not None and value <= 0:
+            raise SketchpadError(f"{name} must be positive, got {value}.")
+    default_threads()
+    config = MelTrainConfig()
+    config.architecture = replace(config.architecture, latent_channels=args.channels)
+    if args.steps is not None:
+        config.steps = args.steps
+    run_latent_training(
+        data_dir=args.data or user_data_dir() / "datasets" / "default",
+        music_cache=user_data_dir() / "music-cache",
         run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
         out_dir=args.out or user_models_dir() / args.name, name=args.name, config=config,
-        initial=find_model(args.initial) if args.initial else None, max_minutes=args.minutes)
+        vocoder=args.vocoder, max_minutes=args.minutes)
     return 0
 
 
@@ -447,10 +504,34 @@ def _cmd_evaluate(args) -> int:
     from sketchpad.engine.registry import find_model
     from sketchpad.training.evaluate import main as evaluate_main
 
+    if args.stages:
+        return _evaluate_stages(args)
+
     argv = ["--model-dir", str(find_model(args.model)), "--music", str(args.music)]
     if args.json is not None:
         argv += ["--json", str(args.json)]
     return evaluate_main(argv)
+
+
+def _evaluate_stages(args) -> int:
+    import json
+
+    from sketchpad.training.evaluate import evaluate_codecs, load_items, stage_codecs, stages_table
+
+    if any(n < 0 for n in args.refine):
+        raise SketchpadError("--refine takes iteration counts of 0 or more.")
+    models = args.models if args.models is not None else [args.model or "sketch-vae"]
+    codecs = stage_codecs(args.vocoder, args.refine, models)
+    items = load_items(True, True, music_count=args.music,
+                       warn=lambda line: print(line, file=sys.stderr))
+    if not items:
+        raise SketchpadError("No evaluation material available.")
+    result = evaluate_codecs(codecs, items, progress=lambda line: print(line, file=sys.stderr, flush=True))
+    print(stages_table(result))
+    print(f"\n{len(items)} items, {len(codecs)} codecs, {result['seconds']:.0f} s")
+    if args.json is not None:
+        args.json.write_text(json.dumps(result, indent=1))
+    return 0
 
 
 def _cmd_evaluate_map(args) -> int:
@@ -514,7 +595,7 @@ def _cmd_gui(args) -> int:
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train,
-             "train-vocoder": _cmd_train_vocoder, "bench": _cmd_bench,
+             "train-vocoder": _cmd_train_vocoder, "train-latent": _cmd_train_latent, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
              "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot,
              "finetune": _cmd_finetune, "index": _cmd_index,

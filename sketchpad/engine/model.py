@@ -20,40 +20,61 @@ import torch
 from sketchpad.engine.device import compute_device, falls_back_to_cpu
 from sketchpad.engine.directions import Direction, directions_from_files
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
+from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
 from sketchpad.engine.vae import SoundVAE, VAEConfig
 from sketchpad.errors import SketchpadError
 
-MODEL_KIND = "sound-vae"
+MODEL_KIND = "sound-vae"  # v0: the decoder renders the waveform itself
+MEL_MODEL_KIND = "mel-vae"  # v2: the decoder gives a log-mel, a vocoder stage renders it
+_KINDS = {MODEL_KIND: (SoundVAE, VAEConfig), MEL_MODEL_KIND: (MelVAE, MelVAEConfig)}
 CHUNK_LATENT_FRAMES = 1024  # about 24 s of audio per chunk at 43 latent frames/s
 CONTEXT_LATENT_FRAMES = 32  # thrown away on each side: wider than the receptive field
 
 
 class SoundModel:
-    def __init__(self, vae: SoundVAE, *, name: str, config: dict, device: str | None = None):
+    """``vae``: a SoundVAE (decodes to audio) or a MelVAE (decodes to a log-mel that
+    ``vocoder``, a vocoder stage from :mod:`sketchpad.engine.vocoder`, renders)."""
+
+    def __init__(self, vae: SoundVAE | MelVAE, *, name: str, config: dict, device: str | None = None,
+                 vocoder=None):
         self.name = name
         self.info = config
         self.device = device or compute_device()
         self.vae = vae.to(self.device).eval()
-        self.config: VAEConfig = vae.config
+        self.config: VAEConfig | MelVAEConfig = vae.config
+        if isinstance(vae, MelVAE) and vocoder is None:
+            raise ValueError("a mel model needs a vocoder stage")
+        self.vocoder = vocoder
+        self.notice: str | None = None  # one line for the user, e.g. that the fallback vocoder is in use
         self.extras: dict[str, np.ndarray] = {}
         self.directions: list[Direction] = []  # slider axes, see sketchpad.engine.directions
         self._silence: np.ndarray | None = None
 
     # -- files ---------------------------------------------------------------------
     @classmethod
-    def load(cls, folder, device: str | None = None) -> "SoundModel":
+    def load(cls, folder, device: str | None = None, vocoder: str | None = None) -> "SoundModel":
+        """A model folder; a mel model also loads its vocoder (``vocoder`` overrides the one
+        its config names; "fallback" picks phase-gradient + Griffin-Lim)."""
         config, tensors = read_model_folder(folder)
         name = config.get("name") or Path(folder).name
-        if config.get("kind") != MODEL_KIND:
+        if config.get("kind") not in _KINDS:
             raise SketchpadError(f"Model '{name}' is a {config.get('kind')!r} model, "
-                                 f"not a {MODEL_KIND}.")
+                                 f"not a sound model ({', '.join(_KINDS)}).")
+        net_class, config_class = _KINDS[config["kind"]]
         try:
-            vae_config = VAEConfig.from_dict(config["architecture"])
+            vae_config = config_class.from_dict(config["architecture"])
         except (KeyError, TypeError, ValueError) as err:
             raise SketchpadError(f"Model '{name}': architecture settings are invalid ({err}).") from None
-        vae = SoundVAE(vae_config)
+        vae = net_class(vae_config)
         load_state_strict(vae, tensors, name, prefix="vae.")
-        model = cls(vae, name=name, config=config, device=device)
+        stage, notices = None, []
+        if net_class is MelVAE:
+            from sketchpad.engine.vocoder import load_vocoder_stage
+
+            stage = load_vocoder_stage(vocoder or config.get("vocoder"), device=device,
+                                       notice=notices.append)
+        model = cls(vae, name=name, config=config, device=device, vocoder=stage)
+        model.notice = notices[0] if notices else None
         model.extras = {k: v.numpy() for k, v in tensors.items() if not k.startswith("vae.")}
         model.directions = directions_from_files(config.get("directions", []), model.extras)
         return model
@@ -93,6 +114,8 @@ class SoundModel:
     def to_cpu(self) -> None:
         """Move to the CPU (after the GPU ran out of memory); results stay the same."""
         self.vae.to("cpu")
+        if self.vocoder is not None:
+            self.vocoder.to_cpu()
         self.device = "cpu"
 
     # -- inference -------------------------------------------------------------------
@@ -153,9 +176,12 @@ class SoundModel:
     def _decode_pass(self, z, first, last, lo, hi, out) -> None:
         """Decode frames [lo, hi) and write the samples of [first, last) to the start of ``out``."""
         step = self.samples_per_latent
-        wave = self.vae.decoder(torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device))
-        out[:, : (last - first) * step] = \
-            wave[:, (first - lo) * step: (last - lo) * step].float().cpu().numpy()
+        decoded = self.vae.decoder(torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device))
+        if self.vocoder is None:
+            wave = decoded.float().cpu().numpy()
+        else:
+            wave = self.vocoder.render(decoded.float().cpu().numpy(), (hi - lo) * step)
+        out[:, : (last - first) * step] = wave[:, (first - lo) * step: (last - lo) * step]
 
     def reconstruct(self, audio: np.ndarray) -> np.ndarray:
         """A round trip through encoder and decoder, same shape as ``audio``."""
@@ -164,10 +190,11 @@ class SoundModel:
         return out[:, 0] if audio.ndim == 1 else out
 
 
-def save_sound_model(folder, vae: SoundVAE, *, name: str, extra_config: dict | None = None,
+def save_sound_model(folder, vae: SoundVAE | MelVAE, *, name: str, extra_config: dict | None = None,
                      extra_tensors: dict[str, np.ndarray] | None = None) -> Path:
     """Write ``vae`` (on any device) as a model folder; extra tensors keep their names."""
-    config = {"kind": MODEL_KIND, "name": name, **(extra_config or {}),
+    kind = MEL_MODEL_KIND if isinstance(vae, MelVAE) else MODEL_KIND
+    config = {"kind": kind, "name": name, **(extra_config or {}),
               "architecture": vae.config.to_dict()}
     tensors = {f"vae.{k}": v for k, v in vae.state_dict().items()}
     for key, value in (extra_tensors or {}).items():

@@ -136,17 +136,27 @@ class Vocoder:
         with torch.inference_mode():
             for first, last, lo, hi in _frame_chunks(frames):
                 x = torch.from_numpy(np.ascontiguousarray(mel[:, :, lo:hi])).to(self.device)
-                wave = self._finish(self.net.spectrum(x), (hi - lo) * hop)
+                wave = self._finish(x, self.net.spectrum(x), (hi - lo) * hop)
                 out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
         out = out[:, :samples]
         if out.shape[1] < samples:
             out = np.pad(out, ((0, 0), (0, samples - out.shape[1])))
         return out[0] if single else out
 
-    def _finish(self, spec: torch.Tensor, samples: int) -> torch.Tensor:
+    def _finish(self, log_mel: torch.Tensor, spec: torch.Tensor, samples: int) -> torch.Tensor:
+        wave = self.net.waveform(spec, samples)
         if self.refine_iterations <= 0:
-            return self.net.waveform(spec, samples)
-        return phase_tools.fast_griffin_lim(spec.abs(), torch.angle(spec), self.config.spectral,
+            return wave
+        # Griffin-Lim towards the mel's own magnitude, started from the phase of the
+        # vocoder's (consistent) output: the network's raw magnitudes are not a target,
+        # since overlap-add of its phases cancels part of them.
+        s = self.config.spectral
+        target = torch.from_numpy(np.stack([phase_tools.mel_to_magnitude(m, s)
+                                            for m in log_mel.float().cpu().numpy()])).to(spec.device)
+        window = torch.hann_window(s.n_fft, device=spec.device)
+        start = torch.stft(wave, s.n_fft, s.hop_samples, window=window, center=True, return_complex=True)
+        frames = min(start.shape[-1], target.shape[-1])
+        return phase_tools.fast_griffin_lim(target[..., :frames], torch.angle(start[..., :frames]), s,
                                             samples, self.refine_iterations)
 
 

@@ -40,8 +40,8 @@ import numpy as np
 
 from sketchpad.errors import SketchpadError
 from sketchpad.engine.vae import VAEConfig
-from sketchpad.training.metrics import (griffin_lim_from_mel, modulation_db, multi_resolution_stft_distance,
-                                        visqol_score)
+from sketchpad.training.metrics import (attack_rise_ms, griffin_lim_from_mel, modulation_db,
+                                        multi_resolution_stft_distance, visqol_score)
 
 Roundtrip = Callable[[np.ndarray], np.ndarray]
 
@@ -168,6 +168,109 @@ def evaluate_roundtrip(roundtrip: Roundtrip, items, sample_rate: int = 44100, *,
     summary["all"] = summarise(rows)
     return {"sample_rate": sample_rate, "items": rows, "summary": summary,
             "seconds": time.perf_counter() - started}
+
+
+# --- the stages table: where the loss is --------------------------------------
+
+STAGE_SCORES = ("mrstft", "visqol", "rise_ms", "buzz_db", "rtf")
+
+
+def vocoder_from_true_mel(stage) -> Roundtrip:
+    """Audio -> its true log-mel -> ``stage`` (a vocoder stage) -> audio of the same length."""
+    from sketchpad.engine.phase import audio_mel
+
+    spectral = getattr(stage, "config", None)
+    spectral = getattr(spectral, "spectral", spectral)
+
+    def roundtrip(audio: np.ndarray) -> np.ndarray:
+        return stage.render(audio_mel(audio, spectral), audio.shape[0])
+
+    return roundtrip
+
+
+def stage_codecs(vocoder: str | Path | None, refine: Iterable[int] = (0,),
+                 models: Iterable[str | Path] = ()) -> dict[str, Roundtrip]:
+    """Every codec of the stages table, in order: the Griffin-Lim baseline, the fallback,
+    the vocoder from the true mel (raw and with each number of refinement iterations), and
+    the full round trip of each model."""
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import find_model
+    from sketchpad.engine.vocoder import PhaseGradientVocoder, Vocoder
+
+    codecs: dict[str, Roundtrip] = {"Griffin-Lim 32 from true mel (baseline)": griffin_lim_roundtrip,
+                                    "fallback: phase gradient + 32 fast GL": vocoder_from_true_mel(
+                                        PhaseGradientVocoder())}
+    if vocoder is not None:
+        folder = find_model(vocoder)
+        for iterations in refine:
+            stage = Vocoder.load(folder, refine_iterations=iterations)
+            label = f"vocoder {stage.name}" + (f" + {iterations} GL" if iterations else "")
+            codecs[label + " from true mel"] = vocoder_from_true_mel(stage)
+    for model in models:
+        loaded = SoundModel.load(find_model(model))
+        latent = loaded.info.get("latent", {})
+        codecs[f"round trip {loaded.name} ({latent.get('compression', 0):.0f}x)"] = loaded.reconstruct
+    return codecs
+
+
+def evaluate_codecs(codecs: dict[str, Roundtrip], items, sample_rate: int = 44100,
+                    progress: Callable[[str], None] | None = None) -> dict:
+    """Score every codec on every item in one run; medians per set.
+
+    Rise times (:func:`attack_rise_ms`) are measured on one-shots only;
+    ``rise_smear_ms`` is the median of (codec's rise - original's rise).
+    """
+    started = time.perf_counter()
+    rows = []
+    items = list(items)
+    for index, item in enumerate(items):
+        audio = np.ascontiguousarray(item.audio, dtype=np.float32)
+        oneshot = item.set == "oneshots"
+        row = {"name": item.name, "set": item.set, "category": item.category,
+               "seconds": len(audio) / sample_rate,
+               "reference": {"buzz_db": modulation_db(audio, audio, BUZZ_HZ, sample_rate)[0],
+                             "rise_ms": attack_rise_ms(audio, sample_rate) if oneshot else None},
+               "codecs": {}}
+        for name, codec in codecs.items():
+            out, elapsed = _run(codec, audio)
+            score = _score(audio, out, elapsed, sample_rate)
+            score["rise_ms"] = attack_rise_ms(out, sample_rate) if oneshot else None
+            row["codecs"][name] = score
+        rows.append(row)
+        if progress is not None:
+            progress(f"[{index + 1}/{len(items)}] {item.set}/{item.name}")
+    summary = {}
+    for set_name in sorted({r["set"] for r in rows}, key=lambda n: SETS.index(n) if n in SETS else 99):
+        subset = [r for r in rows if r["set"] == set_name]
+        entry = {"n": len(subset), "reference": {
+            "rise_ms": _median(r["reference"]["rise_ms"] for r in subset),
+            "buzz_db": _median(r["reference"]["buzz_db"] for r in subset)}, "codecs": {}}
+        for name in codecs:
+            scores = [r["codecs"][name] for r in subset]
+            medians = {key: _median(s[key] for s in scores) for key in STAGE_SCORES}
+            smear = [s["rise_ms"] - r["reference"]["rise_ms"] for s, r in zip(scores, subset)
+                     if s["rise_ms"] is not None and r["reference"]["rise_ms"] is not None]
+            medians["rise_smear_ms"] = _median(smear)
+            entry["codecs"][name] = medians
+        summary[set_name] = entry
+    return {"sample_rate": sample_rate, "codecs": list(codecs), "items": rows, "summary": summary,
+            "seconds": time.perf_counter() - started}
+
+
+def stages_table(result: dict) -> str:
+    """The stages table as markdown: one row per set and codec."""
+    lines = ["| set | codec | MR-STFT (lower better) | ViSQOL | attack rise, ms (smear) | "
+             f"{BUZZ_HZ:.0f} Hz wobble, dB | RTF |",
+             "| --- | --- | ---: | ---: | ---: | ---: | ---: |"]
+    for set_name, entry in result["summary"].items():
+        ref = entry["reference"]
+        rise = f"{_fmt(ref['rise_ms'], 1)}" if ref["rise_ms"] is not None else ""
+        lines.append(f"| {set_name} (n={entry['n']}) | original | | | {rise} | {_fmt(ref['buzz_db'], 2)} | |")
+        for name, m in entry["codecs"].items():
+            rise = "" if m["rise_ms"] is None else f"{_fmt(m['rise_ms'], 1)} ({_fmt(m['rise_smear_ms'], 1)})"
+            lines.append(f"| {set_name} | {name} | {_fmt(m['mrstft'], 3)} | {_fmt(m['visqol'], 2)} | "
+                         f"{rise} | {_fmt(m['buzz_db'], 2)} | {_fmt(m['rtf'], 3)} |")
+    return "\n".join(lines)
 
 
 def _fmt(value: float | None, digits: int) -> str:

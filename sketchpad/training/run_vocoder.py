@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from sketchpad.engine.vocoder import Vocoder, save_vocoder
+from sketchpad.engine.vocoder import MelVocoderNet, Vocoder, VocoderConfig, save_vocoder
 from sketchpad.errors import SketchpadError
 from sketchpad.training.dataset import Manifest
 from sketchpad.training.music import INSTALL_HINT, load_training_music
@@ -47,13 +47,28 @@ def run_vocoder_training(*, data_dir, music_cache, run_dir, out_dir, name: str,
         log(f"warm start from {initial} at step {start_step}")
     net = train_vocoder(bank, run_dir, config, log=log, initial=start, start_step=start_step,
                         max_seconds=None if max_minutes is None else max_minutes * 60)
-    state = _read_state(run_dir / "checkpoint" / "state.json")
+    return export_vocoder(run_dir, out_dir, name=name, net=net, data_summary=summary, log=log)
+
+
+def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = None,
+                   data_summary: dict | None = None, log=stderr_log) -> Path:
+    """Write the vocoder of ``run_dir``'s checkpoint (or ``net``) as a model folder."""
+    from safetensors.torch import load_file
+
+    ckpt = Path(run_dir) / "checkpoint"
+    state = _read_state(ckpt / "state.json")
+    if not state:
+        raise SketchpadError(f"No vocoder checkpoint in {run_dir}.")
+    config = state.get("training", {})
+    if net is None:
+        net = MelVocoderNet(VocoderConfig.from_dict(config["architecture"]))
+        net.load_state_dict(load_file(str(ckpt / "vocoder.safetensors")))
     save_vocoder(out_dir, net, name=name, extra_config={
-        "sample_rate": config.architecture.spectral.sample_rate,
-        "training": {**config.to_dict(), "steps_done": state.get("step", 0)},
-        "training_data": summary, "refine_iterations": 0, "metrics": {}})
+        "sample_rate": net.config.spectral.sample_rate,
+        "training": {**config, "steps_done": state.get("step", 0)},
+        "training_data": data_summary or {}, "refine_iterations": 0, "metrics": {}})
     log(f"vocoder written to {out_dir} (step {state.get('step', 0)})")
-    return out_dir
+    return Path(out_dir)
 
 
 def _read_state(path: Path) -> dict:

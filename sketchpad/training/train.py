@@ -9,7 +9,6 @@ the same data and settings give the same model on the same machine.
 from __future__ import annotations
 
 import json
-import math
 import os
 import sys
 import time
@@ -24,6 +23,7 @@ from sketchpad.engine.model import save_sound_model
 from sketchpad.atomic import atomic_write_bytes, atomic_write_text
 from sketchpad.engine.model_files import FORMAT_VERSION
 from sketchpad.engine.vae import SoundVAE, VAEConfig, upgrade_upsampler
+from sketchpad.training.schedule import cosine_learning_rate
 from sketchpad.training.losses import kl_divergence, mel_loss, multi_resolution_stft_loss
 
 
@@ -114,14 +114,6 @@ def _distributed() -> tuple[int, int]:
         # Rank 0 may render the dataset or build the index while the others wait.
         dist.init_process_group(backend=backend, timeout=timedelta(hours=3))
     return (dist.get_rank() if world > 1 else 0), world
-
-
-def _learning_rate(config: TrainConfig, step: int) -> float:
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
-    cosine = 0.5 * (1 + math.cos(math.pi * progress))
-    return config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * cosine
 
 
 def _save_checkpoint(run_dir: Path, model: SoundVAE, optimizer, step: int,
@@ -221,7 +213,7 @@ def train(bank: AudioBank, run_dir, config: TrainConfig, *, log=print,
     step = start
     while step < config.steps and not should_stop():
         for group in optimizer.param_groups:
-            group["lr"] = _learning_rate(config, step)
+            group["lr"] = cosine_learning_rate(config, step)
         wave = torch.from_numpy(bank.batch(rng, config.batch_size, samples)).to(device)
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=config.bf16):
             estimate, mean, logvar = net(wave)

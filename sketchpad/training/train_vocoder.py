@@ -14,7 +14,6 @@ start from a shipped vocoder (``initial``). Checkpoints are safetensors.
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
@@ -26,6 +25,7 @@ from sketchpad.engine.features import log_mel
 from sketchpad.engine.vocoder import MelVocoderNet, VocoderConfig
 from sketchpad.training.checkpoint import load_checkpoint, save_checkpoint
 from sketchpad.training.losses import multi_resolution_stft_loss
+from sketchpad.training.schedule import cosine_learning_rate
 
 
 @dataclass
@@ -87,14 +87,6 @@ class MixedBank:
         return out
 
 
-def learning_rate(config: VocoderTrainConfig, step: int) -> float:
-    if step < config.warmup_steps:
-        return config.learning_rate * (step + 1) / config.warmup_steps
-    progress = min(1.0, (step - config.warmup_steps) / max(1, config.steps - config.warmup_steps))
-    return config.final_learning_rate + (config.learning_rate - config.final_learning_rate) * \
-        0.5 * (1 + math.cos(math.pi * progress))
-
-
 def train_vocoder(bank, run_dir, config: VocoderTrainConfig, *, log=print, initial=None, start_step=0,
                   should_stop=lambda: False, max_seconds: float | None = None) -> MelVocoderNet:
     """Train (or resume) in ``run_dir`` until ``config.steps``, ``should_stop()`` or
@@ -133,7 +125,7 @@ def train_vocoder(bank, run_dir, config: VocoderTrainConfig, *, log=print, initi
         if max_seconds is not None and time.perf_counter() - began > max_seconds:
             break
         adversarial = config.adversarial_from is not None and step >= config.adversarial_from
-        lr = learning_rate(config, step)
+        lr = cosine_learning_rate(config, step)
         for opt in (opt_g, opt_d):
             for group in opt.param_groups:
                 group["lr"] = lr

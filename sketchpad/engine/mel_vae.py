@@ -1,0 +1,121 @@
+"""The sketch latent over the mel: log-mel frames <-> a sequence of latent frames.
+
+The latent model of sound engine v2. It encodes the 128-band log-mel (hop
+512, 86 frames/s) into ``latent_channels`` numbers per latent frame at
+86 / ``time_downsample`` frames/s, and decodes back to a log-mel; the mel
+vocoder (:mod:`sketchpad.engine.vocoder`) turns that into audio. So the
+latent only has to keep what the mel keeps, and a better vocoder improves
+every feature at once.
+
+A VAE with a small KL weight rather than a plain autoencoder: the KL keeps
+the latent's scale and centre fixed, so sliders, random vectors, blends and
+the flow generator work in a space of known size; its weight is small enough
+that no channel is switched off (the model card reports per-channel variance).
+
+Upsampling in the decoder is linear interpolation plus a channel mix: a
+strided transposed conv gives even and odd frames their own weights and
+buzzes at the latent rate. Shapes are (batch, channels, frames).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from sketchpad.engine.features import SpectralConfig, log_mel
+from sketchpad.engine.layers import ConvNeXtBlock
+
+MEL_CENTRE = -5.0  # log-mel values sit roughly in [-11.5, 3]: centre and scale them for the network
+MEL_SCALE = 4.0
+
+
+@dataclass(frozen=True)
+class MelVAEConfig:
+    spectral: SpectralConfig = field(default_factory=SpectralConfig)
+    latent_channels: int = 64
+    time_downsample: int = 2
+    dim: int = 192
+    encoder_blocks: int = 3
+    decoder_blocks: int = 5
+    kernel_size: int = 7
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MelVAEConfig":
+        data = dict(data)
+        spectral = SpectralConfig(**data.pop("spectral", {}))
+        return cls(spectral=spectral, **data)
+
+    @property
+    def latent_rate_hz(self) -> float:
+        return self.spectral.frames_per_second / self.time_downsample
+
+    @property
+    def compression(self) -> float:
+        """Audio samples per latent number (for mono audio)."""
+        return self.spectral.sample_rate / (self.latent_rate_hz * self.latent_channels)
+
+
+class MelEncoder(nn.Module):
+    def __init__(self, c: MelVAEConfig):
+        super().__init__()
+        self.stem = nn.Conv1d(c.spectral.n_mels, c.dim, c.kernel_size, padding=c.kernel_size // 2)
+        self.blocks = nn.Sequential(*[ConvNeXtBlock(c.dim, c.kernel_size) for _ in range(c.encoder_blocks)])
+        self.down = nn.Conv1d(c.dim, c.dim, c.time_downsample, stride=c.time_downsample)
+        self.norm = nn.LayerNorm(c.dim)
+        self.head = nn.Conv1d(c.dim, 2 * c.latent_channels, 1)
+
+    def forward(self, mel: torch.Tensor):
+        """(B, n_mels, F), F a multiple of time_downsample -> mean, logvar (B, C, F / d)."""
+        x = self.blocks(self.stem((mel - MEL_CENTRE) / MEL_SCALE))
+        x = self.norm(self.down(x).transpose(1, 2)).transpose(1, 2)
+        mean, logvar = self.head(x).chunk(2, dim=1)
+        return mean, logvar.clamp(-12.0, 6.0)
+
+
+class MelDecoder(nn.Module):
+    def __init__(self, c: MelVAEConfig):
+        super().__init__()
+        self.factor = c.time_downsample
+        self.floor = float(torch.log(torch.tensor(c.spectral.log_floor)))
+        self.stem = nn.Conv1d(c.latent_channels, c.dim, c.kernel_size, padding=c.kernel_size // 2)
+        self.mix = nn.Conv1d(c.dim, c.dim, 1)
+        self.blocks = nn.Sequential(*[ConvNeXtBlock(c.dim, c.kernel_size) for _ in range(c.decoder_blocks)])
+        self.norm = nn.LayerNorm(c.dim)
+        self.head = nn.Linear(c.dim, c.spectral.n_mels)
+
+    def forward(self, latents: torch.Tensor) -> torch.Tensor:
+        """(B, C, L) -> log-mel (B, n_mels, L * time_downsample), never below the mel's floor."""
+        x = self.stem(latents)
+        if self.factor > 1:
+            x = F.interpolate(x, scale_factor=self.factor, mode="linear", align_corners=False)
+        x = self.blocks(self.mix(x))
+        mel = self.head(self.norm(x.transpose(1, 2))).float().transpose(1, 2)
+        return (mel * MEL_SCALE + MEL_CENTRE).clamp(min=self.floor)
+
+
+class MelVAE(nn.Module):
+    def __init__(self, config: MelVAEConfig):
+        super().__init__()
+        self.config = config
+        self.encoder = MelEncoder(config)
+        self.decoder = MelDecoder(config)
+
+    def features(self, wave: torch.Tensor) -> torch.Tensor:
+        """(B, T), T a multiple of hop * time_downsample -> log-mel (B, n_mels, T / hop)."""
+        mel = log_mel(wave, self.config.spectral)
+        return mel[..., : wave.shape[-1] // self.config.spectral.hop_samples]
+
+    def encode(self, wave: torch.Tensor):
+        return self.encoder(self.features(wave))
+
+    def forward(self, mel: torch.Tensor, sample: bool = True):
+        """Training pass: log-mel (B, n_mels, F) -> reconstruction, mean, logvar."""
+        mean, logvar = self.encoder(mel)
+        z = mean + torch.randn_like(mean) * torch.exp(0.5 * logvar) if sample else mean
+        return self.decoder(z), mean, logvar

@@ -1,0 +1,106 @@
+"""Training the sketch latent over the mel (:class:`sketchpad.engine.mel_vae.MelVAE`).
+
+Crops from the same mixed bank as the vocoder (one-shots, phrases, music)
+become log-mels on the fly; the loss is the L1 distance of log-mels plus a
+small KL term. Cheap next to the vocoder (no waveform in the loop), so the
+compression sweep of the model card trains several of these.
+Resumable from ``run_dir/checkpoint`` (safetensors).
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from sketchpad.engine.features import log_mel
+from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
+from sketchpad.training.checkpoint import load_checkpoint, save_checkpoint
+from sketchpad.training.losses import kl_divergence
+from sketchpad.training.schedule import cosine_learning_rate
+
+
+@dataclass
+class MelTrainConfig:
+    steps: int = 20000
+    batch_size: int = 8
+    segment_samples: int = 65536  # 128 mel frames, 64 latent frames
+    learning_rate: float = 1e-3
+    final_learning_rate: float = 2e-5
+    warmup_steps: int = 300
+    kl_weight: float = 1e-4
+    kl_warmup_steps: int = 2000
+    music_fraction: float = 0.35
+    bf16: bool = False
+    checkpoint_every: int = 500
+    log_every: int = 100
+    seed: int = 0
+    architecture: MelVAEConfig = field(default_factory=MelVAEConfig)
+
+    def to_dict(self) -> dict:
+        data = asdict(self)
+        data["architecture"] = self.architecture.to_dict()
+        return data
+
+
+def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=None,
+                  should_stop=lambda: False, max_seconds: float | None = None) -> MelVAE:
+    """Train (or resume) in ``run_dir``; returns the model on the CPU in eval mode.
+
+    ``initial``: a MelVAE whose weights a new run starts from (fine-tuning);
+    a checkpoint in ``run_dir`` takes precedence.
+    """
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    torch.manual_seed(config.seed)
+    model = MelVAE(config.architecture)
+    if initial is not None:
+        model.load_state_dict({k: v.float() for k, v in initial.state_dict().items()})
+    model = model.to(device)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=(0.9, 0.99),
+                                  weight_decay=1e-4)
+    rng = np.random.default_rng(config.seed)
+    parts = {"mel_vae": (model, optimizer)}
+    ckpt = Path(run_dir) / "checkpoint"
+    step, history, _ = load_checkpoint(ckpt, parts, rng)
+    if step:
+        log(f"resuming from step {step}")
+    spectral = config.architecture.spectral
+    frames_per_crop = config.segment_samples // spectral.hop_samples
+    began = last_time = time.perf_counter()
+    last_step = step
+    while step < config.steps and not should_stop():
+        if max_seconds is not None and time.perf_counter() - began > max_seconds:
+            break
+        lr = cosine_learning_rate(config, step)
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        wave = torch.from_numpy(bank.batch(rng, config.batch_size, config.segment_samples)).to(device)
+        with torch.no_grad():
+            mel = log_mel(wave, spectral)[..., :frames_per_crop]
+        with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=config.bf16):
+            estimate, mean, logvar = model(mel)
+        loss_mel = F.l1_loss(estimate.float(), mel)
+        loss_kl = kl_divergence(mean.float(), logvar.float())
+        kl_weight = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
+        loss = loss_mel + kl_weight * loss_kl
+        optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        history.append([step, round(loss_mel.item(), 5), round(loss_kl.item(), 5)])
+        if step % config.log_every == 0:
+            now = time.perf_counter()
+            rate = (step - last_step) / max(1e-9, now - last_time)
+            last_step, last_time = step, now
+            recent = np.array(history[-config.log_every:])[:, 1:].mean(axis=0)
+            log(f"step {step}/{config.steps}  mel L1 {recent[0]:.4f}  kl {recent[1]:.3f}  "
+                f"lr {lr:.2e}  {rate:.2f} steps/s")
+        if step % config.checkpoint_every == 0:
+            save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
+    save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
+    return model.cpu().eval()
