@@ -79,6 +79,9 @@ def _build_parser() -> argparse.ArgumentParser:
     bl.add_argument("--slerp", action="store_true", help="spherical instead of linear interpolation")
     bl.add_argument("--align-beats", action="store_true",
                     help="stretch B in time so its beats fall on A's (beat tracking)")
+    bl.add_argument("--detail", type=float, default=100.0, metavar="PERCENT",
+                    help="how much of A's and B's own detail (what the model's round trip loses) "
+                    "is kept, 0-100 (default 100: --mix 0 gives back A, --mix 1 gives back B)")
     bl.add_argument("--out", type=Path, required=True, help="OUT.wav, or a folder with --steps")
     bl.add_argument("--model", default=None, help="model name or folder (default: shipped)")
 
@@ -332,13 +335,16 @@ def _cmd_blend(args) -> int:
         raise SketchpadError(f"--mix must be between 0 and 1, got {args.mix}.")
     if args.steps is not None and not 2 <= args.steps <= 64:
         raise SketchpadError(f"--steps must be between 2 and 64, got {args.steps}.")
+    if not 0.0 <= args.detail <= 100.0:
+        raise SketchpadError(f"--detail must be between 0 and 100, got {args.detail:g}.")
+    detail = args.detail / 100.0
     curve = parse_curve(args.curve) if args.curve is not None else None
     model = SoundModel.load(find_model(args.model))
     audio_a, audio_b = load_audio(args.a), load_audio(args.b)
     for name, audio in (("A", audio_a), ("B", audio_b)):
         if audio.samples.shape[0] > 1 and not np.any(audio.samples):
             print(f"note: {name} is silent, so the blend moves towards silence.", file=sys.stderr)
-    blender = Blender.from_audio(model, audio_a.samples, audio_b.samples)
+    blender = Blender.from_audio(model, audio_a.samples, audio_b.samples, keep_detail=detail > 0)
     if args.align_beats:
         from sketchpad.audio.beats import beat_times
 
@@ -359,15 +365,15 @@ def _cmd_blend(args) -> int:
 
     if args.steps is not None:
         make_folder(args.out)
-        for i, (alpha, audio) in enumerate(blender.steps(args.steps, mode)):
+        for i, (alpha, audio) in enumerate(blender.steps(args.steps, mode, detail=detail)):
             name = f"{args.a.stem}-to-{args.b.stem}-{i + 1:02d}-alpha{alpha:.3f}.wav"
             save(args.out / name, audio, f"step {i + 1} of {args.steps}, alpha {alpha:.3f}")
     elif args.style:
-        save(args.out, blender.style(args.strength), f"style, strength {args.strength:g}")
+        save(args.out, blender.style(args.strength, detail), f"style, strength {args.strength:g}")
     elif curve is not None:
-        save(args.out, blender.curve(curve, mode), f"curve {args.curve}")
+        save(args.out, blender.curve(curve, mode, detail), f"curve {args.curve}")
     else:
-        save(args.out, blender.mix(args.mix, mode), f"mix {args.mix:g}")
+        save(args.out, blender.mix(args.mix, mode, detail), f"mix {args.mix:g}")
     return 0
 
 

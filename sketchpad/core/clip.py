@@ -39,6 +39,9 @@ class Clip:
     # The untouched latents (channels, C, frames) when known, so sliders always
     # start from the original sound instead of piling edits on edits.
     latents: np.ndarray | None = None
+    # A file's round-trip residual (frames, channels): what decoding its latents
+    # loses, added back by the Detail control. None for generated sounds.
+    residual: np.ndarray | None = None
     # Stable identity for the session store: a clip's audio is written once.
     uid: str = field(default_factory=lambda: uuid.uuid4().hex)
 
@@ -54,7 +57,7 @@ class Clip:
     def nbytes(self) -> int:
         """Memory its arrays take (samples, playback copy, display data, latents)."""
         # The pyramid's own ``samples`` is this clip's array, so it is not counted twice.
-        arrays = [self.samples, self.playback, self.latents, self.spectrogram.db,
+        arrays = [self.samples, self.playback, self.latents, self.residual, self.spectrogram.db,
                   *(a for level in self.pyramid.levels for a in level)]
         return sum(a.nbytes for a in arrays if isinstance(a, np.ndarray))
 
@@ -88,7 +91,8 @@ def playback_buffer(samples: np.ndarray) -> np.ndarray:
 
 def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,
               notes=(), origin: dict | None = None, latents: np.ndarray | None = None,
-              ctx: JobContext | None = None, progress_span=(0.0, 1.0), uid: str | None = None) -> Clip:
+              ctx: JobContext | None = None, progress_span=(0.0, 1.0), uid: str | None = None,
+              residual: np.ndarray | None = None) -> Clip:
     """Analyse ``samples`` for display and playback. Runs on a worker thread."""
     lo, hi = progress_span
 
@@ -107,7 +111,7 @@ def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=N
     report(1.0)
     return Clip(name=name, samples=samples, sample_rate=sample_rate, pyramid=pyramid,
                 spectrogram=spectrogram, playback=playback, source_path=source_path,
-                notes=tuple(notes), origin=dict(origin or {}), latents=latents,
+                notes=tuple(notes), origin=dict(origin or {}), latents=latents, residual=residual,
                 **({"uid": uid} if uid else {}))
 
 

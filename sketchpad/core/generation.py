@@ -7,6 +7,7 @@ import numpy as np
 from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, make_clip
 from sketchpad.core.jobs import JobContext
+from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.engine.retrieval import GeneratedSound, fade_out, varispeed
 from sketchpad.errors import SketchpadError
@@ -68,17 +69,25 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[
 
 
 def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None = None,
-                 latents=None) -> Clip:
+                 latents=None, residual=None) -> Clip:
     """``clip`` (the unshaped source) re-decoded with the sliders applied to its latents.
 
-    ``latents`` may pass the source's latents when already known (a file is then
-    encoded once, not on every move); the result carries them and its source.
+    ``latents`` (and, for a file, ``residual``) may pass what is already known of the
+    source, so a file is encoded and round-tripped once, not on every move; the
+    result carries both and its source. A sound from a file gets its round-trip
+    residual added back by ``state.detail``.
     """
     base = latents if latents is not None else clip.latents
     if base is None:
         base = model.encode(clip.samples)
     if ctx is not None:
         ctx.check()
+    if residual is None:
+        residual = clip.residual
+    if residual is None and clip.source_path is not None:
+        residual = round_trip_residual(model, clip.samples, base)
+        if ctx is not None:
+            ctx.check()
     audio = model.decode(apply_sliders(base, state, model.directions))
     semitones = clip.origin.get("semitones") or 0.0
     if semitones:
@@ -87,7 +96,8 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     audio = audio[: clip.frames] * np.float32(clip.origin.get("gain", 1.0))
     if audio.shape[0] < clip.frames:
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
+    audio = add_detail(audio, residual, state.detail)
     fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
     origin = {**clip.origin, "sliders": state, "source": clip}
     return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
-                     notes=clip.notes, origin=origin, latents=base)
+                     notes=clip.notes, origin=origin, latents=base, residual=residual)

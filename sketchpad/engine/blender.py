@@ -14,6 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sketchpad.engine import blend
+from sketchpad.engine.detail import add_detail, fit_residual, sample_weights
 from sketchpad.engine.features import log_mel_numpy
 from sketchpad.errors import SketchpadError
 
@@ -32,6 +33,7 @@ class BlendRecipe:
     interpolation: str = "linear"
     points: tuple[tuple[float, float], ...] = ((0.0, 0.0), (10.0, 1.0))
     strength: float = 1.0
+    detail: float = 1.0  # share of A's and B's own detail (their round-trip residuals) added back
 
     def __post_init__(self):
         if self.mode not in MODES:
@@ -54,9 +56,18 @@ def check_blendable(name: str, audio: np.ndarray) -> None:
 
 
 class Blender:
-    """Latents of A and B, paired: equal channel count (mono joins stereo) and A's length."""
+    """Latents of A and B, paired: equal channel count (mono joins stereo) and A's length.
 
-    def __init__(self, model, latents_a: np.ndarray, latents_b: np.ndarray, frames: int):
+    ``audio_a`` / ``audio_b`` (frames, channels), given for sounds from files:
+    their residuals against the decode of the paired latents (what the model
+    loses of each, :mod:`sketchpad.engine.detail`) are added back by
+    ``recipe.detail``, so that Mix 0 % gives back A and Mix 100 % gives back B
+    (at A's length). Generated sounds have none. While B is beat-aligned its
+    residual is left out (it is not warped). Decodes A and B once: run on a worker.
+    """
+
+    def __init__(self, model, latents_a: np.ndarray, latents_b: np.ndarray, frames: int,
+                 audio_a: np.ndarray | None = None, audio_b: np.ndarray | None = None):
         self.model = model
         self.frames = int(frames)
         self.silence = model.silence_frame()
@@ -64,12 +75,21 @@ class Blender:
         self._zb_source = latents_b
         self.zb = self._zb_plain
         self.beats_aligned = False
+        channels = self.za.shape[0]
+        self.residual_a, self.residual_b = (
+            None if audio is None else
+            fit_residual(np.asarray(audio, np.float32).reshape(len(audio), -1), self.frames, channels)
+            - self.decode(z)
+            for audio, z in ((audio_a, self.za), (audio_b, self._zb_plain)))
 
     @classmethod
-    def from_audio(cls, model, audio_a: np.ndarray, audio_b: np.ndarray) -> "Blender":
+    def from_audio(cls, model, audio_a: np.ndarray, audio_b: np.ndarray,
+                   keep_detail: bool = True) -> "Blender":
         check_blendable("A", audio_a)
         check_blendable("B", audio_b)
-        return cls(model, model.encode(audio_a), model.encode(audio_b), audio_a.shape[0])
+        za, zb = model.encode(audio_a), model.encode(audio_b)
+        files = (audio_a, audio_b) if keep_detail else (None, None)
+        return cls(model, za, zb, audio_a.shape[0], *files)
 
     @property
     def latent_rate_hz(self) -> float:
@@ -102,21 +122,43 @@ class Blender:
             return blend.mix(self.za, self.zb, alphas, recipe.interpolation)
         return blend.mix(self.za, self.zb, float(recipe.alpha), recipe.interpolation)
 
+    def residual(self, recipe: BlendRecipe) -> np.ndarray | None:
+        """(frames, channels) detail to add to the decoded ``recipe``, or None when there is none:
+        A's and B's residuals weighted as the recipe weights A and B, times ``recipe.detail``."""
+        ra = self.residual_a
+        rb = None if self.beats_aligned else self.residual_b
+        if recipe.detail <= 0 or (ra is None and rb is None):
+            return None
+        if recipe.mode == "style":
+            weight_b = np.float32(min(1.0, max(0.0, recipe.strength)))  # B's timbre replaces A's detail
+            rb = None
+        elif recipe.mode == "curve":
+            alphas = blend.curve_values(list(recipe.points), self.za.shape[2], self.latent_rate_hz)
+            weight_b = sample_weights(alphas, self.model.samples_per_latent, self.frames)
+        else:
+            weight_b = np.float32(recipe.alpha)
+        out = np.zeros((self.frames, self.za.shape[0]), np.float32)
+        if ra is not None:
+            out += (1 - weight_b) * ra
+        if rb is not None:
+            out += weight_b * rb
+        return out * np.float32(recipe.detail)
+
     # -- audio ----------------------------------------------------------------------------
     def decode(self, latents: np.ndarray) -> np.ndarray:
         return self.model.decode(latents, frames=self.frames)
 
     def render(self, recipe: BlendRecipe) -> np.ndarray:
-        return self.decode(self.latents(recipe))
+        return add_detail(self.decode(self.latents(recipe)), self.residual(recipe), 1.0)
 
-    def mix(self, alpha: float, mode: str = "linear") -> np.ndarray:
-        return self.render(BlendRecipe("mix", alpha=float(alpha), interpolation=mode))
+    def mix(self, alpha: float, mode: str = "linear", detail: float = 1.0) -> np.ndarray:
+        return self.render(BlendRecipe("mix", alpha=float(alpha), interpolation=mode, detail=detail))
 
-    def curve(self, points, mode: str = "linear") -> np.ndarray:
-        return self.render(BlendRecipe("curve", points=tuple(points), interpolation=mode))
+    def curve(self, points, mode: str = "linear", detail: float = 1.0) -> np.ndarray:
+        return self.render(BlendRecipe("curve", points=tuple(points), interpolation=mode, detail=detail))
 
-    def style(self, strength: float = 1.0) -> np.ndarray:
-        return self.render(BlendRecipe("style", strength=float(strength)))
+    def style(self, strength: float = 1.0, detail: float = 1.0) -> np.ndarray:
+        return self.render(BlendRecipe("style", strength=float(strength), detail=detail))
 
     def step_alphas(self, steps: int, mode: str = "linear") -> np.ndarray:
         """Alphas from 0 to 1 that sound evenly spaced (equal log-mel path length)."""
@@ -132,11 +174,12 @@ class Blender:
 
         return blend.even_alphas(features, steps)
 
-    def steps(self, count: int, mode: str = "linear", ctx=None) -> list[tuple[float, np.ndarray]]:
+    def steps(self, count: int, mode: str = "linear", ctx=None,
+              detail: float = 1.0) -> list[tuple[float, np.ndarray]]:
         """``count`` (alpha, audio) pairs from A to B, evenly spaced to the ear."""
         out = []
         for i, alpha in enumerate(self.step_alphas(count, mode)):
             if ctx is not None:
                 ctx.progress((i + 0.5) / count, f"Morph step {i + 1} of {count}")
-            out.append((float(alpha), self.mix(alpha, mode)))
+            out.append((float(alpha), self.mix(alpha, mode, detail)))
         return out

@@ -13,17 +13,21 @@ from sketchpad.engine.directions import Direction, apply_direction
 @dataclass
 class SliderState:
     """Every slider's value. Directions in standard deviations (-3..3); ``gain`` is a
-    latent scale factor (1 = unchanged); ``noise`` and ``smoothing`` run 0..1."""
+    latent scale factor (1 = unchanged); ``noise`` and ``smoothing`` run 0..1;
+    ``detail`` (0..1) is how much of a file's own detail (its round-trip
+    residual, :mod:`sketchpad.engine.detail`) is added back."""
 
     directions: dict[str, float] = field(default_factory=dict)
     gain: float = 1.0
     noise: float = 0.0
     smoothing: float = 0.0
     noise_seed: int = 0
+    detail: float = 1.0
 
     def is_neutral(self) -> bool:
+        """True when the sound is its source as it is (full detail, every move at rest)."""
         return (not any(self.directions.values()) and self.gain == 1.0
-                and self.noise == 0.0 and self.smoothing == 0.0)
+                and self.noise == 0.0 and self.smoothing == 0.0 and self.detail == 1.0)
 
 
 def smooth(latents: np.ndarray, amount: float) -> np.ndarray:

@@ -57,12 +57,14 @@ class ProgressiveRender:
         return float(self.done.mean()) if self.done.size else 1.0
 
     def render(self, model, latents: np.ndarray, start_sample: int = 0, ctx=None,
-               on_piece: Callable[[int, int], None] | None = None) -> None:
+               on_piece: Callable[[int, int], None] | None = None,
+               residual: np.ndarray | None = None) -> None:
         """Decode ``latents`` (channels, latent_channels, L) into the buffer, from
         the latent frame holding ``start_sample`` on, then the part before it.
         After each piece, ``ctx.progress`` reports the fraction done (and raises
         if the job was cancelled) and ``on_piece(first_sample, last_sample)`` is
-        called, both on this (worker) thread."""
+        called, both on this (worker) thread. ``residual`` (frames, channels), when
+        given, is added to every piece (a file's detail, :mod:`sketchpad.engine.detail`)."""
         step = self.samples_per_latent
         total = min(latents.shape[2], self.done.size)
         start = min(total - 1, max(0, int(start_sample) // step))
@@ -74,6 +76,8 @@ class ProgressiveRender:
             audio = model.decode_span(latents, first, last).T  # (samples, channels)
             lo, hi = first * step, min(last * step, self.frames)
             audio = audio[: hi - lo]
+            if residual is not None:
+                audio = audio + residual[lo:hi]
             if i == 0 and crossfade:
                 fade = min(FADE_SAMPLES, hi - lo)
                 ramp = np.linspace(0.0, 1.0, fade, dtype=np.float32)[:, None]

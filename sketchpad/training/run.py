@@ -160,8 +160,11 @@ def _read_json(path: Path) -> dict:
 
 
 def default_threads() -> None:
-    """Use every core for one process; share them out under torchrun."""
+    """Use every core for one process; share them out under torchrun.
+    ``SKETCHPAD_THREADS`` sets the count, for runs that share the machine
+    (two 2-thread runs on 2 cores spin against each other)."""
     import torch
 
     world = int(os.environ.get("WORLD_SIZE", "1"))
-    torch.set_num_threads(max(1, (os.cpu_count() or 1) // world))
+    wanted = int(os.environ.get("SKETCHPAD_THREADS", "0") or 0)
+    torch.set_num_threads(wanted if wanted > 0 else max(1, (os.cpu_count() or 1) // world))

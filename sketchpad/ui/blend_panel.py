@@ -146,6 +146,17 @@ class BlendPanel(QWidget):
         mode_row.addWidget(QLabel("Interpolation"))
         mode_row.addWidget(self.interpolation)
         mode_row.addWidget(self.align_beats)
+        self.detail = _slider("Detail: how much of A's and B's own detail (what the model's "
+                              "round trip loses) is kept. At 100 %, Mix 0 % is A itself and "
+                              "100 % is B itself", 100)
+        self.detail.setMaximumWidth(120)
+        self.detail_label = QLabel()
+        self.detail.valueChanged.connect(self._on_detail)
+        self.detail.valueChanged.connect(self.changed)
+        mode_row.addSpacing(12)
+        mode_row.addWidget(QLabel("Detail"))
+        mode_row.addWidget(self.detail)
+        mode_row.addWidget(self.detail_label)
         mode_row.addStretch(1)
 
         self.alpha = _slider("Blend amount: A at the left, B at the right", 50)
@@ -215,6 +226,7 @@ class BlendPanel(QWidget):
         column.addWidget(self.editor, 1)
         self._on_alpha(self.alpha.value())
         self._on_strength(self.strength.value())
+        self._on_detail(self.detail.value())
         self._on_mode(0)
 
     @staticmethod
@@ -397,7 +409,14 @@ class BlendPanel(QWidget):
         if a is None or b is None or a.latents is None or b.latents is None or model is None:
             return
         za, zb, frames = a.latents, b.latents, a.clip.frames
-        self.pool.submit("blend-prepare", lambda ctx: Blender(model, za, zb, frames), lane="model",
+        clip_a, clip_b = a.clip, b.clip
+
+        def prepare(ctx):
+            # A file keeps its detail (its round-trip residual); generated sounds have none.
+            files = [clip.samples if clip.source_path is not None else None for clip in (clip_a, clip_b)]
+            return Blender(model, za, zb, frames, *files)
+
+        self.pool.submit("blend-prepare", prepare, lane="model",
                          on_result=lambda blender: self._on_blender(a, b, blender),
                          on_error=self.message.emit)
 
@@ -444,11 +463,14 @@ class BlendPanel(QWidget):
         """What the controls ask for now (Steps mode plays the mix)."""
         interpolation = self.interpolation.currentData()
         mode = MODES[self.mode_group.checkedId()]
+        detail = self.detail.value() / 100
         if mode == "Timeline":
-            return BlendRecipe("curve", interpolation=interpolation, points=self.editor.points)
+            return BlendRecipe("curve", interpolation=interpolation, points=self.editor.points,
+                               detail=detail)
         if mode == "Style":
-            return BlendRecipe("style", strength=self.strength.value() / 100)
-        return BlendRecipe("mix", alpha=self.alpha.value() / 100, interpolation=interpolation)
+            return BlendRecipe("style", strength=self.strength.value() / 100, detail=detail)
+        return BlendRecipe("mix", alpha=self.alpha.value() / 100, interpolation=interpolation,
+                           detail=detail)
 
     def schedule_render(self, *_args) -> None:
         if self.blender is not None:
@@ -471,7 +493,8 @@ class BlendPanel(QWidget):
         self.result_clip = None
         self._rendering = True
         job = self.pool.submit(
-            "blend-render", lambda ctx: render.render(model, blender.latents(recipe), start, ctx),
+            "blend-render", lambda ctx: render.render(model, blender.latents(recipe), start, ctx,
+                                                      residual=blender.residual(recipe)),
             lane="model", on_progress=lambda f, t: self._on_render_progress(render, f),
             on_result=lambda _: self._on_rendered(render, recipe),
             on_error=lambda message: self._on_render_ended(job, message),
@@ -523,12 +546,13 @@ class BlendPanel(QWidget):
             self.message.emit("Drop a sound into A and into B first.")
             return
         count, interpolation = self.step_count.value(), self.interpolation.currentData()
+        detail = self.detail.value() / 100
         a, b = self.sources["A"].clip, self.sources["B"].clip
         rate, model = a.sample_rate, blender.model.name
 
         def run(ctx):
             clips = []
-            for i, (alpha, audio) in enumerate(blender.steps(count, interpolation, ctx)):
+            for i, (alpha, audio) in enumerate(blender.steps(count, interpolation, ctx, detail)):
                 clips.append(make_clip(f"{a.name} → {b.name} {i + 1}/{count}", audio, rate,
                                        origin={"model": model, "blend": f"step {i + 1}/{count}, "
                                                f"alpha {alpha:.3f}"}))
@@ -623,6 +647,10 @@ class BlendPanel(QWidget):
 
     def _on_alpha(self, value: int) -> None:
         self.alpha_label.setText(f"{value} % B")
+        self.schedule_render()
+
+    def _on_detail(self, value: int) -> None:
+        self.detail_label.setText(f"{value} %")
         self.schedule_render()
 
     def _on_strength(self, value: int) -> None:

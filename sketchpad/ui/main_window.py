@@ -215,7 +215,8 @@ class MainWindow(QMainWindow):
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
         self._shaped_clip = None  # set while a slider result is being shown
         self._shape_serial = 0
-        self._source_latents = (None, None)  # (source clip, its latents): encode a file once
+        # (source clip, its latents, its residual): encode and round-trip a file once
+        self._source_latents = (None, None, None)
         self._gesture_before = None  # project state when the current slider gesture began
         self._gesture_recorded = False
 
@@ -678,15 +679,18 @@ class MainWindow(QMainWindow):
             self.pool.cancel_kind("shape")
             self._show_shaped(source)
             return
-        cached = self._source_latents[1] if self._source_latents[0] is source else None
+        known = self._source_latents[0] is source
+        cached = self._source_latents[1] if known else None
+        residual = self._source_latents[2] if known else None
         model = generator.model
         self.pool.submit(
-            "shape", lambda ctx: reshape_clip(model, source, state, ctx, latents=cached),
+            "shape", lambda ctx: reshape_clip(model, source, state, ctx, latents=cached,
+                                              residual=residual),
             lane="model", on_error=self.show_error,
             on_result=lambda new: self._on_shaped(serial, source, new))
 
     def _on_shaped(self, serial: int, source: Clip, new: Clip) -> None:
-        self._source_latents = (source, new.latents)
+        self._source_latents = (source, new.latents, new.residual)
         current = self.project.clip
         if serial != self._shape_serial or current is None \
                 or current.origin.get("source", current) is not source:

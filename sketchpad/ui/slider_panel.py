@@ -73,7 +73,10 @@ class SliderPanel(QWidget):
                   "(standard deviations)") for name in names]
         specs += [("Amplify", 0.0, 2.0, 1.0, "Scale the latent: below 1 attenuates, above amplifies"),
                   ("Noise", 0.0, 1.0, 0.0, "Add Gaussian noise to the latent"),
-                  ("Smoothing", 0.0, 1.0, 0.0, "Average neighbouring latent frames")]
+                  ("Smoothing", 0.0, 1.0, 0.0, "Average neighbouring latent frames"),
+                  ("Detail", 0.0, 1.0, 1.0, "How much of a file's own detail (what the model's "
+                   "round trip loses) is kept: 100 % keeps its transients and harmonics; "
+                   "generated sounds have none")]
         for row_index, (name, low, high, neutral, tip) in enumerate(specs):
             row = _Row(name, low, high, neutral, tip)
             row.slider.valueChanged.connect(self._emit)
@@ -87,7 +90,8 @@ class SliderPanel(QWidget):
         return SliderState(
             directions={n: self._rows[n].value for n in self._direction_names},
             gain=self._rows["Amplify"].value, noise=self._rows["Noise"].value,
-            smoothing=self._rows["Smoothing"].value, noise_seed=self._seed)
+            smoothing=self._rows["Smoothing"].value, noise_seed=self._seed,
+            detail=self._rows["Detail"].value)
 
     def slider(self, name: str) -> QSlider:
         return self._rows[name].slider
@@ -99,7 +103,7 @@ class SliderPanel(QWidget):
         """Show ``state`` (None: neutral); emits one ``changed`` unless signals are blocked."""
         state = state or SliderState()
         values = {**state.directions, "Amplify": state.gain, "Noise": state.noise,
-                  "Smoothing": state.smoothing}
+                  "Smoothing": state.smoothing, "Detail": state.detail}
         self._seed = state.noise_seed
         self._set_all(lambda row: int(round(values.get(row.label.text(), row.neutral) * STEPS)))
 
@@ -120,7 +124,10 @@ class SliderPanel(QWidget):
 
     def _refresh_labels(self) -> None:
         for row in self._rows.values():
-            row.value_label.setText(f"{row.value:+.2f}" if row.neutral == 0 else f"×{row.value:.2f}")
+            if row.label.text() == "Detail":
+                row.value_label.setText(f"{row.value:.0%}")
+            else:
+                row.value_label.setText(f"{row.value:+.2f}" if row.neutral == 0 else f"×{row.value:.2f}")
 
     def _emit(self, *_):
         self._refresh_labels()
