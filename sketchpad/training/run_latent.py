@@ -58,7 +58,10 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
                         max_seconds=None if max_minutes is None else max_minutes * 60)
     manifest = Manifest.load(data_dir)
     train_items, held_out = manifest.split(0.05)
-    stats = held_out_statistics(vae, manifest, [i for i in held_out if i.kind in ("note", "drum")])
+    pool, source = [i for i in held_out if i.kind in ("note", "drum")], "held-out one-shots"
+    if not pool:  # a tiny dataset may hold none back
+        pool, source = (held_out, "held-out items") if held_out else (train_items, "training items")
+    stats = {**held_out_statistics(vae, manifest, pool), "items_from": source}
     log(f"held-out mel L1 {stats['mel_l1']}, channels with variance < 0.01: "
         f"{stats['channels_below_0.01']} of {vae.config.latent_channels}")
     extra = {"vocoder": vocoder, "sample_rate": vae.config.spectral.sample_rate,

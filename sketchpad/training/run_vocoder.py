@@ -24,7 +24,7 @@ def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log
     began = time.perf_counter()
     sounds = AudioBank.from_files([manifest.audio_path(i) for i in items])
     log(f"{len(items)} dataset items loaded in {time.perf_counter() - began:.0f} s")
-    waves, music = load_training_music(music_cache)
+    waves, music = load_training_music(music_cache) if music_fraction > 0 else ([], {})
     if not waves and music_fraction > 0:
         log(f"no training music installed ({INSTALL_HINT}); training on the dataset alone")
     music_bank = AudioBank(waves) if waves else None

@@ -1,0 +1,107 @@
+"""Sound engine v2 training, end to end on a tiny real dataset: the vocoder (with its
+adversarial phase), the latent over the mel, resuming, export, and the music list."""
+
+import json
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from sketchpad.engine.mel_vae import MelVAEConfig
+from sketchpad.engine.model import SoundModel
+from sketchpad.engine.vocoder import Vocoder, VocoderConfig
+from sketchpad.training import music
+from sketchpad.training.dataset import build_dataset
+from sketchpad.training.run_latent import run_latent_training
+from sketchpad.training.run_vocoder import export_vocoder, run_vocoder_training
+from sketchpad.training.train_mel_vae import MelTrainConfig
+from sketchpad.training.train_vocoder import VocoderTrainConfig
+
+TINY_VOCODER = VocoderConfig(dim=16, blocks=1)
+TINY_LATENT = MelVAEConfig(latent_channels=8, dim=16, encoder_blocks=1, decoder_blocks=1)
+
+
+@pytest.fixture(scope="module")
+def tiny_data(tmp_path_factory, timgm):
+    folder = tmp_path_factory.mktemp("data")
+    build_dataset(folder, soundfont=timgm, limit=12, phrases=1)
+    return folder
+
+
+def test_vocoder_trains_adversarially_resumes_and_exports(tiny_data, tmp_path):
+    config = VocoderTrainConfig(steps=4, batch_size=2, segment_samples=8192, adversarial_from=2,
+                                adversarial_window=4096, checkpoint_every=2, log_every=1,
+                                warmup_steps=2, music_fraction=0.0, architecture=TINY_VOCODER)
+    lines = []
+    out = run_vocoder_training(data_dir=tiny_data, music_cache=tmp_path / "cache",
+                               run_dir=tmp_path / "run", out_dir=tmp_path / "voc", name="voc",
+                               config=config, log=lines.append)
+    state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
+    history = np.array(state["history"])
+    assert state["step"] == 4 and history.shape == (4, 6)
+    assert np.all(history[:2, 3] == 0) and np.all(history[2:, 3] > 0)  # discriminators from step 2
+    assert (tmp_path / "run" / "checkpoint" / "discriminators.safetensors").is_file()
+    config.steps = 6
+    lines.clear()
+    run_vocoder_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run",
+                         out_dir=tmp_path / "voc", name="voc", config=config, log=lines.append)
+    assert any("resuming from step 4" in line for line in lines)
+    vocoder = Vocoder.load(out, device="cpu")
+    assert vocoder.info["training"]["steps_done"] == 6
+    mel = np.full((128, 20), -5.0, np.float32)
+    assert vocoder.render(mel, 19 * 512).shape == (19 * 512,)
+    # A warm start from the exported model continues its schedule.
+    lines.clear()
+    config.steps = 7
+    run_vocoder_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run2",
+                         out_dir=tmp_path / "voc2", name="voc2", config=config, log=lines.append,
+                         initial=out)
+    assert any("warm start" in line and "step 6" in line for line in lines)
+    assert json.loads((tmp_path / "run2" / "checkpoint" / "state.json").read_text())["step"] == 7
+    export_vocoder(tmp_path / "run2", tmp_path / "voc3", name="voc3", log=lines.append)
+    assert Vocoder.load(tmp_path / "voc3", device="cpu").info["training"]["steps_done"] == 7
+
+
+def test_latent_model_trains_and_plays_through_its_vocoder(tiny_data, tmp_path):
+    config = MelTrainConfig(steps=3, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
+                            music_fraction=0.0, architecture=TINY_LATENT)
+    out = run_latent_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run",
+                              out_dir=tmp_path / "mel", name="mel", config=config,
+                              vocoder="fallback", log=lambda _: None)
+    info = json.loads((out / "config.json").read_text())
+    assert info["kind"] == "mel-vae" and info["vocoder"] == "fallback"
+    assert len(info["latent_statistics"]["channel_variance"]) == 8
+    assert info["latent"]["compression"] == pytest.approx(44100 / (44100 / 1024 * 8))
+    model = SoundModel.load(out, device="cpu")
+    x = (0.2 * np.sin(np.arange(30000) * 0.05)).astype(np.float32)
+    z = model.encode(x)
+    assert z.shape == (1, 8, model.latent_frames_for(len(x)))
+    assert model.reconstruct(x).shape == x.shape
+    assert model.directions  # slider directions were found on the new latent
+
+
+def test_missing_vocoder_falls_back_with_a_notice(tiny_data, tmp_path):
+    config = MelTrainConfig(steps=1, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
+                            music_fraction=0.0, architecture=TINY_LATENT)
+    out = run_latent_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run",
+                              out_dir=tmp_path / "mel", name="mel", config=config,
+                              vocoder=str(tmp_path / "no-such-vocoder"), directions=False,
+                              log=lambda _: None)
+    model = SoundModel.load(out, device="cpu")
+    assert model.notice is not None and "phase-gradient" in model.notice
+    assert model.decode(np.zeros((1, 8, 10), np.float32)).shape == (10 * 1024, 1)
+
+
+def test_training_music_never_lists_reserved_or_held_out_packages(tmp_path, monkeypatch):
+    names = {p.package for p in music.TRAINING_MUSIC}
+    assert not names & set(music.RESERVED_PACKAGES) and not names & set(music.HELD_OUT_PACKAGES)
+    folder = tmp_path / "pkg" / "sub"
+    folder.mkdir(parents=True)
+    sf.write(folder / "a.wav", 0.5 * np.sin(np.arange(8000) * 0.1), 22050)
+    (folder / "broken.ogg").write_bytes(b"not audio")
+    monkeypatch.setattr(music, "TRAINING_MUSIC", (music.MusicPackage("fake-music", str(tmp_path / "pkg"), "CC0"),))
+    waves, summary = music.load_training_music(tmp_path / "cache")
+    assert len(waves) == 1 and waves[0].dtype == np.int16 and abs(int(waves[0].max())) > 30000
+    assert summary["fake-music"]["files"] == 1 and summary["fake-music"]["licence"] == "CC0"
+    again, _ = music.load_training_music(tmp_path / "cache")  # from the cache
+    np.testing.assert_array_equal(again[0], waves[0])
