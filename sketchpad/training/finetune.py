@@ -118,7 +118,9 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     from sketchpad.engine.registry import find_model, user_models_dir
     from sketchpad.engine.retrieval import RetrievalIndex
     from sketchpad.training.dataset import Manifest, add_user_folder
+    from sketchpad.engine.mel_vae import MelVAE
     from sketchpad.training.train import AudioBank, train
+    from sketchpad.training.train_mel_vae import train_mel_vae
 
     name = check_model_name(name)
     if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) \
@@ -166,7 +168,8 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
         f"after {time.perf_counter() - began:.0f} s")
 
     # 2. training -------------------------------------------------------------
-    config = _finetune_config(base_model, steps, settings)
+    mel = isinstance(base_model.vae, MelVAE)  # v2: the latent over the mel, its vocoder kept
+    config = (_finetune_mel_config if mel else _finetune_config)(base_model, steps, settings)
     waves = [load_audio(manifest.audio_path(i)).samples.mean(axis=1) for i in items]
     replay = []
     if base_index is not None and _checkpoint_step(run_dir) < config.steps:  # else no training
@@ -188,8 +191,12 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
 
     cancelled = (lambda: ctx is not None and bool(ctx.cancelled))
     report("training", 0.0, f"Fine-tuning {base_model.name} for {steps} steps")
-    vae = train(bank, run_dir, config, log=log, should_stop=cancelled,
-                initial_weights=base_dir, on_step=on_step)
+    if mel:
+        vae = train_mel_vae(bank, run_dir, config, log=log, should_stop=cancelled,
+                            initial=base_model.vae, on_step=on_step)
+    else:
+        vae = train(bank, run_dir, config, log=log, should_stop=cancelled,
+                    initial_weights=base_dir, on_step=on_step)
     done = _checkpoint_step(run_dir)
     if cancelled() and done < config.steps:
         log(f"cancelled at step {done}/{config.steps}; run again with the name '{name}' to resume")
@@ -199,7 +206,8 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     log(f"training done after {time.perf_counter() - began:.0f} s")
 
     # 3. directions and the prompt index --------------------------------------
-    model = SoundModel(vae, name=name, config={})
+    vocoder_name = base_model.info.get("vocoder") if mel else None
+    model = SoundModel(vae, name=name, config={}, vocoder=base_model.vocoder)
     index, direction_sounds = _build_index(model, base_model, base_index, manifest, items,
                                            shipped_sounds, report)
     directions = find_directions(np.stack([s for s, _ in direction_sounds]),
@@ -219,6 +227,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
                      "indexed_base_sounds": len(index) - len(items)},
         "directions": entries,
         "metrics": {},
+        **({"vocoder": vocoder_name} if vocoder_name else {}),
     }, extra_tensors=tensors)
     index.save(index_dir, sound_model=name,
                extra_config={"dataset": f"finetune/{name}", "base": base_info})
@@ -261,6 +270,23 @@ def _finetune_config(base_model, steps: int, settings: dict | None) -> TrainConf
             setattr(config, key, float(base_training[key]))
     for key, value in (settings or {}).items():
         if key in ("steps", "architecture") or not hasattr(config, key):
+            raise SketchpadError(f"Unknown fine-tuning setting '{key}'.")
+        setattr(config, key, value)
+    return config
+
+
+def _finetune_mel_config(base_model, steps: int, settings: dict | None):
+    from dataclasses import fields
+
+    from sketchpad.training.train_mel_vae import MelTrainConfig
+
+    base_training = base_model.info.get("training", {}) if isinstance(base_model.info, dict) else {}
+    known = {f.name for f in fields(MelTrainConfig)}
+    config = MelTrainConfig(steps=int(steps), architecture=base_model.config,
+                            **{k: v for k, v in FINETUNE_SETTINGS.items() if k in known},
+                            segment_samples=32768, kl_weight=float(base_training.get("kl_weight", 1e-4)))
+    for key, value in (settings or {}).items():
+        if key in ("steps", "architecture") or key not in known:
             raise SketchpadError(f"Unknown fine-tuning setting '{key}'.")
         setattr(config, key, value)
     return config

@@ -48,11 +48,13 @@ class MelTrainConfig:
 
 
 def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=None,
-                  should_stop=lambda: False, max_seconds: float | None = None) -> MelVAE:
+                  should_stop=lambda: False, max_seconds: float | None = None,
+                  on_step=None) -> MelVAE:
     """Train (or resume) in ``run_dir``; returns the model on the CPU in eval mode.
 
     ``initial``: a MelVAE whose weights a new run starts from (fine-tuning);
-    a checkpoint in ``run_dir`` takes precedence.
+    a checkpoint in ``run_dir`` takes precedence. ``on_step(step, steps)`` is
+    called after every step (progress reporting).
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(config.seed)
@@ -93,7 +95,7 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
         optimizer.step()
         step += 1
         history.append([step, round(loss_mel.item(), 5), round(loss_kl.item(), 5)])
-        if step % config.log_every == 0:
+        if step % config.log_every == 0 or step == config.steps:
             now = time.perf_counter()
             rate = (step - last_step) / max(1e-9, now - last_time)
             last_step, last_time = step, now
@@ -102,5 +104,7 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
                 f"lr {lr:.2e}  {rate:.2f} steps/s")
         if step % config.checkpoint_every == 0:
             save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
+        if on_step is not None:
+            on_step(step, config.steps)
     save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
     return model.cpu().eval()

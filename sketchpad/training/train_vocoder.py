@@ -168,7 +168,7 @@ def train_vocoder(bank, run_dir, config: VocoderTrainConfig, *, log=print, initi
         step += 1
         history.append([step, round(loss_mel.item(), 5), round(loss_stft.item(), 5),
                         round(loss_adv.item(), 5), round(loss_fm.item(), 5), round(loss_d.item(), 5)])
-        if step % config.log_every == 0:
+        if step % config.log_every == 0 or step == config.steps:
             now = time.perf_counter()
             rate = (step - last_step) / max(1e-9, now - last_time)
             last_step, last_time = step, now

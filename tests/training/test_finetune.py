@@ -196,3 +196,22 @@ def test_cli_bad_folder_exits_2_with_one_line(tmp_path):
     result = subprocess.run(cmd, capture_output=True, text=True, timeout=120, env=env)
     assert result.returncode == 2 and result.stdout == ""
     assert result.stderr.count("\n") == 1 and result.stderr.startswith("sketchpad: No audio files")
+
+
+def test_finetune_a_mel_model_keeps_its_vocoder(home, shots, tmp_path):
+    """A v2 base (latent over the mel) fine-tunes its latent model; the vocoder stays the base's."""
+    from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
+
+    tiny = MelVAEConfig(latent_channels=8, dim=16, encoder_blocks=1, decoder_blocks=1)
+    torch.manual_seed(0)
+    base = save_sound_model(tmp_path / "mel-base", MelVAE(tiny), name="mel-base",
+                            extra_config={"vocoder": "fallback", "training": {"kl_weight": 1e-4}})
+    lines = []
+    out = finetune(shots, name="my mel kit", base=base, steps=2, log=lines.append, settings=FAST)
+    assert any("step 2/2" in line for line in lines)
+    info = json.loads((out / "config.json").read_text())
+    assert info["kind"] == "mel-vae" and info["vocoder"] == "fallback"
+    before, after = _weights(base), _weights(out)
+    assert 0 < max(float((after[k] - before[k]).abs().max()) for k in before) < 1e-2
+    model = SoundModel.load(out, device="cpu")
+    assert model.directions and model.reconstruct(np.zeros(4410, np.float32)).shape == (4410,)
