@@ -8,7 +8,8 @@ It needs no generative training and always sounds like real instruments, but
 it can only reach what lies between sounds it has.
 
 Index folder: config.json + weights.safetensors holding ``embeddings``
-(N, 384) int8 with ``embedding_scales`` (N,) float16, ``latents`` (C, total frames) float16 with every sound's
+(N, 384) int8 with ``embedding_scales`` (N,) float16, ``latents`` (C, total frames) int8 with
+``latent_scales`` and ``latent_offsets`` (C,) float32 (older indexes: float16 latents) with every sound's
 frames concatenated, ``offsets`` (N + 1,) int64, ``midi_notes`` (N,) int16
 (-1 where unpitched); the config lists captions and kinds.
 """
@@ -127,16 +128,27 @@ class RetrievalIndex:
             raise SketchpadError(f"'{folder}' is not a retrieval index.")
         # Embeddings are stored as int8 with one scale per row (half the size of float16).
         embeddings = t["embeddings"].float().numpy() * t["embedding_scales"].float().numpy()[:, None]
-        return cls(embeddings, t["latents"].float().numpy(),
+        latents = t["latents"].float().numpy()
+        if "latent_scales" in t:  # int8, one scale and offset per channel
+            latents = latents * t["latent_scales"].numpy()[:, None] + t["latent_offsets"].numpy()[:, None]
+        return cls(embeddings, latents.astype(np.float32),
                    t["offsets"].numpy(), t["midi_notes"].numpy(),
                    config["captions"], config["kinds"])
 
     def save(self, folder, *, sound_model: str, extra_config: dict | None = None):
         scales = np.maximum(np.abs(self.embeddings).max(axis=1), 1e-8) / 127.0
+        # Latents as int8 over each channel's range: a quarter of float32, and the
+        # rounding (range / 255) is far below the noise the engine adds anyway.
+        low, high = self.latents.min(axis=1), self.latents.max(axis=1)
+        latent_scales = (np.maximum(high - low, 1e-6) / 254.0).astype(np.float32)
+        latent_offsets = ((high + low) / 2).astype(np.float32)
+        quantised = np.round((self.latents - latent_offsets[:, None]) / latent_scales[:, None])
         tensors = {
             "embeddings": torch.from_numpy(np.round(self.embeddings / scales[:, None]).astype(np.int8)),
             "embedding_scales": torch.from_numpy(scales.astype(np.float16)),
-            "latents": torch.from_numpy(np.ascontiguousarray(self.latents.astype(np.float16))),
+            "latents": torch.from_numpy(np.ascontiguousarray(np.clip(quantised, -127, 127).astype(np.int8))),
+            "latent_scales": torch.from_numpy(latent_scales),
+            "latent_offsets": torch.from_numpy(latent_offsets),
             "offsets": torch.from_numpy(self.offsets),
             "midi_notes": torch.from_numpy(self.midi_notes.astype(np.int16)),
         }

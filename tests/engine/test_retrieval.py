@@ -154,3 +154,17 @@ def test_generate_command(engine_dir, tmp_path):
         assert Path(p).read_bytes() == Path(q).read_bytes()
     bad = subprocess.run(cmd[:2] + [""] + cmd[3:], capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "Describe the sound" in bad.stderr
+
+
+def test_index_file_keeps_latents_within_int8_rounding(tmp_path):
+    from sketchpad.engine.retrieval import RetrievalIndex
+
+    rng = np.random.default_rng(3)
+    latents = (rng.standard_normal((32, 50)) * np.linspace(0.1, 4, 32)[:, None] + 2).astype(np.float32)
+    index = RetrievalIndex(rng.standard_normal((2, 384)), latents, [0, 20, 50], [60, -1],
+                           ["a", "b"], ["note", "drum"])
+    index.save(tmp_path / "idx", sound_model="m")
+    back = RetrievalIndex.load(tmp_path / "idx")
+    step = (latents.max(axis=1) - latents.min(axis=1)) / 254
+    assert np.all(np.abs(back.latents - latents) <= step[:, None] * 0.51 + 1e-6)
+    assert back.latent(1).shape == (1, 32, 30)
