@@ -125,6 +125,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="step at which the discriminators join (default: never)")
     tv.add_argument("--export", action="store_true",
                     help="only write the model from the last checkpoint (while a run goes on)")
+    tv.add_argument("--refine", type=int, default=0, metavar="N",
+                    help="with --export: Griffin-Lim iterations after the network by default")
+    tv.add_argument("--half", action="store_true", help="with --export: float16 weights")
     tv.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
                     help="bfloat16 network (auto: where the hardware runs it natively)")
 
@@ -185,6 +188,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="Griffin-Lim iterations after the vocoder to compare (default: 0 8)")
     ev.add_argument("--models", nargs="*", default=None,
                     help="sound models whose round trips the stages table shows (default: --model)")
+    ev.add_argument("--pictures", type=Path, default=None, metavar="PNG",
+                    help="with --stages: also draw spectrograms of three held-out items (a low "
+                    "piano note, a snare, a music excerpt) through each codec into this PNG")
     evb = sub.add_parser("evaluate-blend", help="measure blending on real recorded songs: step "
                          "spacing, mix, style, beat alignment, render speed, time to first audio")
     evb.add_argument("--model", default=None, help="model name or folder (default: shipped)")
@@ -429,7 +435,9 @@ def _cmd_train_vocoder(args) -> int:
     if args.export:
         from sketchpad.training.run_vocoder import export_vocoder
 
-        export_vocoder(run_dir, out_dir, name=args.name)
+        if args.refine < 0:
+            raise SketchpadError(f"--refine must be 0 or more, got {args.refine}.")
+        export_vocoder(run_dir, out_dir, name=args.name, refine_iterations=args.refine, half=args.half)
         return 0
     default_threads()
     config = VocoderTrainConfig(bf16={"auto": native_bf16(), "on": True, "off": False}[args.bf16],
@@ -537,6 +545,11 @@ def _evaluate_stages(args) -> int:
     print(f"\n{len(items)} items, {len(codecs)} codecs, {result['seconds']:.0f} s")
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=1))
+    if args.pictures is not None:
+        from sketchpad.training.evaluate import picture_rows
+        from sketchpad.ui.stage_pictures import write_stage_pictures
+
+        print(write_stage_pictures(args.pictures, picture_rows(codecs, items)))
     return 0
 
 

@@ -257,6 +257,26 @@ def evaluate_codecs(codecs: dict[str, Roundtrip], items, sample_rate: int = 4410
             "seconds": time.perf_counter() - started}
 
 
+PICTURE_CATEGORIES = ("piano", "snare", "music")
+
+
+def picture_rows(codecs: dict[str, Roundtrip], items) -> list[tuple[str, dict[str, np.ndarray]]]:
+    """For the stages pictures: the lowest piano note, the first snare and the first music
+    excerpt (those present), each as it is and through every codec."""
+    def pick(category):
+        found = [i for i in items if i.category == category or (category == "music" and i.set == "music")]
+        if category == "piano":
+            found.sort(key=lambda i: i.name.split("_n")[-1])  # lowest note first
+        return found[0] if found else None
+
+    rows = []
+    for item in filter(None, map(pick, PICTURE_CATEGORIES)):
+        audio = np.ascontiguousarray(item.audio, dtype=np.float32)
+        rows.append((f"{item.set}/{item.name}", {"original": audio, **{
+            name: _run(codec, audio)[0] for name, codec in codecs.items()}}))
+    return rows
+
+
 def stages_table(result: dict) -> str:
     """The stages table as markdown: one row per set and codec."""
     lines = ["| set | codec | MR-STFT (lower better) | ViSQOL | attack rise, ms (smear) | "

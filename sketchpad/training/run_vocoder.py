@@ -51,8 +51,12 @@ def run_vocoder_training(*, data_dir, music_cache, run_dir, out_dir, name: str,
 
 
 def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = None,
-                   data_summary: dict | None = None, log=stderr_log) -> Path:
-    """Write the vocoder of ``run_dir``'s checkpoint (or ``net``) as a model folder."""
+                   data_summary: dict | None = None, refine_iterations: int = 0,
+                   half: bool = False, log=stderr_log) -> Path:
+    """Write the vocoder of ``run_dir``'s checkpoint (or ``net``) as a model folder.
+
+    ``refine_iterations``: Griffin-Lim iterations the stage runs after the network
+    by default (stored in the config); ``half``: float16 weights (for shipping)."""
     from safetensors.torch import load_file
 
     ckpt = Path(run_dir) / "checkpoint"
@@ -66,7 +70,8 @@ def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = N
     save_vocoder(out_dir, net, name=name, extra_config={
         "sample_rate": net.config.spectral.sample_rate,
         "training": {**config, "steps_done": state.get("step", 0)},
-        "training_data": data_summary or {}, "refine_iterations": 0, "metrics": {}})
+        "training_data": data_summary or {}, "refine_iterations": int(refine_iterations),
+        "metrics": {}}, half=half)
     log(f"vocoder written to {out_dir} (step {state.get('step', 0)})")
     return Path(out_dir)
 
