@@ -188,6 +188,9 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="Griffin-Lim iterations after the vocoder to compare (default: 0 8)")
     ev.add_argument("--models", nargs="*", default=None,
                     help="sound models whose round trips the stages table shows (default: --model)")
+    ev.add_argument("--detail-picture", type=Path, default=None, metavar="PNG",
+                    help="draw spectrograms of a small slider move on a held-out song with "
+                    "Detail on and off into this PNG (and print both distances)")
     ev.add_argument("--pictures", type=Path, default=None, metavar="PNG",
                     help="with --stages: also draw spectrograms of three held-out items (a low "
                     "piano note, a snare, a music excerpt) through each codec into this PNG")
@@ -520,11 +523,31 @@ def _cmd_evaluate(args) -> int:
 
     if args.stages:
         return _evaluate_stages(args)
+    if args.detail_picture is not None:
+        return _detail_picture(args)
 
     argv = ["--model-dir", str(find_model(args.model)), "--music", str(args.music)]
     if args.json is not None:
         argv += ["--json", str(args.json)]
     return evaluate_main(argv)
+
+
+def _detail_picture(args) -> int:
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import find_model
+    from sketchpad.training.eval_data import music_excerpts
+    from sketchpad.training.evaluate import detail_comparison
+    from sketchpad.ui.stage_pictures import write_stage_pictures
+
+    model = SoundModel.load(find_model(args.model))
+    if not model.directions:
+        raise SketchpadError(f"Model '{model.name}' has no slider directions.")
+    excerpt = music_excerpts(2, 10.0)[1]
+    label, result = detail_comparison(model, excerpt.audio)
+    for name, value in result["scores"].items():
+        print(f"{name}: {value:.3f}")
+    print(write_stage_pictures(args.detail_picture, [(f"{excerpt.name}, {label}", result["audio"])]))
+    return 0
 
 
 def _evaluate_stages(args) -> int:

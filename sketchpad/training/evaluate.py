@@ -257,6 +257,25 @@ def evaluate_codecs(codecs: dict[str, Roundtrip], items, sample_rate: int = 4410
             "seconds": time.perf_counter() - started}
 
 
+def detail_comparison(model, song: np.ndarray, amount: float = 0.5) -> tuple[str, dict]:
+    """A small slider move (the first direction by ``amount``) on ``song`` (mono) with
+    Detail at 100 % and at 0 %, and the MR-STFT distance of each to the song."""
+    from sketchpad.engine.detail import add_detail, round_trip_residual
+    from sketchpad.engine.latent_ops import SliderState, apply_sliders
+
+    latents = model.encode(song)
+    residual = round_trip_residual(model, song, latents)
+    direction = model.directions[0].name
+    moved = model.decode(apply_sliders(latents, SliderState(directions={direction: amount}),
+                                       model.directions), frames=len(song))
+    with_detail, without = add_detail(moved, residual, 1.0)[:, 0], moved[:, 0]
+    scores = {"detail_on_mrstft": multi_resolution_stft_distance(song, with_detail),
+              "detail_off_mrstft": multi_resolution_stft_distance(song, without)}
+    label = f"{direction} {amount:+g}"
+    return label, {"audio": {"original": song, f"{label}, Detail 100 %": with_detail,
+                             f"{label}, Detail 0 %": without}, "scores": scores}
+
+
 PICTURE_CATEGORIES = ("piano", "snare", "music")
 
 
