@@ -40,7 +40,7 @@ def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
         raise SketchpadError(f"More like this works on sounds up to "
                              f"{MORE_LIKE_THIS_MAX_SECONDS:g} s; '{clip.name}' is longer.")
     source = clip.origin.get("source", clip)
-    latents = source.latents if source.latents is not None else clip.latents
+    latents = _usable(model, source.latents if source.latents is not None else clip.latents)
     if latents is None:
         latents = model.encode(clip.samples.mean(axis=1, keepdims=True))
     if ctx is not None:
@@ -52,6 +52,14 @@ def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
     sound = GeneratedSound(clip.samples[:, 0], latents[:1], seed, prompt, (),
                            float(clip.origin.get("semitones") or 0.0))
     return _clips_of_sounds(engine, engine.variations(sound, count=count, seed=seed), seed, ctx)
+
+
+def _usable(model, latents):
+    """``latents`` when they belong to ``model``'s latent space (a session restored after
+    the sound model changed holds another model's), else None: encode again."""
+    if latents is None or latents.ndim != 3 or latents.shape[1] != model.latent_channels:
+        return None
+    return latents
 
 
 def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[Clip]:
@@ -77,7 +85,7 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     result carries both and its source. A sound from a file gets its round-trip
     residual added back by ``state.detail``.
     """
-    base = latents if latents is not None else clip.latents
+    base = _usable(model, latents if latents is not None else clip.latents)
     if base is None:
         base = model.encode(clip.samples)
     if ctx is not None:

@@ -96,3 +96,13 @@ def test_blend_command_mix_zero_gives_back_a(tiny_model_dir, tmp_path):
                           "--out", str(out_path), "--model", str(tiny_model_dir)],
                          capture_output=True, text=True, timeout=300)
     assert bad.returncode == 2 and "--detail" in bad.stderr
+
+
+def test_latents_of_another_model_are_encoded_again(tiny_model):
+    from sketchpad.core.clip import make_clip
+
+    audio = _song(0.5, 300, 6)
+    foreign = np.zeros((2, tiny_model.latent_channels + 3, 20), np.float32)  # a session from another model
+    clip = make_clip("old", audio, RATE, latents=foreign)
+    shaped = reshape_clip(tiny_model, clip, SliderState(gain=1.1))
+    assert shaped.latents.shape[1] == tiny_model.latent_channels
