@@ -23,6 +23,7 @@ from sketchpad.training.train import stderr_log
 from sketchpad.training.train_mel_vae import MelTrainConfig, train_mel_vae
 
 HELD_OUT_ITEMS = 200
+LOUD_RANGE_NATS = float(np.log(100.0))  # 40 dB
 
 
 def held_out_statistics(vae, manifest: Manifest, items, seed: int = 0) -> dict:
@@ -32,7 +33,7 @@ def held_out_statistics(vae, manifest: Manifest, items, seed: int = 0) -> dict:
     rng = np.random.default_rng(seed)
     chosen = [items[i] for i in rng.permutation(len(items))[:HELD_OUT_ITEMS]]
     step = vae.config.spectral.hop_samples * vae.config.time_downsample
-    errors, means = [], []
+    errors, loud_errors, means = [], [], []
     with torch.inference_mode():
         for item in chosen:
             wave = load_audio(manifest.audio_path(item)).samples.mean(axis=1)
@@ -40,11 +41,15 @@ def held_out_statistics(vae, manifest: Manifest, items, seed: int = 0) -> dict:
             x = torch.from_numpy(wave)[None]
             mel = vae.features(x)
             mean, _ = vae.encoder(mel)
-            errors.append(float(torch.mean(torch.abs(vae.decoder(mean) - mel))))
+            error = torch.abs(vae.decoder(mean) - mel)
+            errors.append(float(torch.mean(error)))
+            loud = mel >= mel.max() - LOUD_RANGE_NATS  # within 40 dB of the item's loudest bin
+            loud_errors.append(float(error[loud].mean()))
             means.append(mean[0].numpy())
     stacked = np.concatenate(means, axis=1)
     variance = stacked.var(axis=1)
     return {"held_out_items": len(chosen), "mel_l1": round(float(np.median(errors)), 4),
+            "mel_l1_loud": round(float(np.median(loud_errors)), 4),
             "channel_variance": [round(float(v), 4) for v in variance],
             "channels_below_0.01": int(np.sum(variance < 0.01))}
 
@@ -62,7 +67,8 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
     if not pool:  # a tiny dataset may hold none back
         pool, source = (held_out, "held-out items") if held_out else (train_items, "training items")
     stats = {**held_out_statistics(vae, manifest, pool), "items_from": source}
-    log(f"held-out mel L1 {stats['mel_l1']}, channels with variance < 0.01: "
+    log(f"held-out mel L1 {stats['mel_l1']} (loud bins {stats['mel_l1_loud']}), "
+        f"channels with variance < 0.01: "
         f"{stats['channels_below_0.01']} of {vae.config.latent_channels}")
     extra = {"vocoder": vocoder, "sample_rate": vae.config.spectral.sample_rate,
              "latent": {"channels": vae.config.latent_channels, "rate_hz": vae.config.latent_rate_hz,
