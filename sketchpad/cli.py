@@ -428,7 +428,8 @@ def _cmd_train_vocoder(args) -> int:
     from sketchpad.engine.registry import find_model, user_models_dir
     from sketchpad.training.run import default_threads
     from sketchpad.training.run_vocoder import run_vocoder_training
-    from sketchpad.training.train_vocoder import VocoderTrainConfig, native_bf16
+    from sketchpad.engine.device import native_bf16
+    from sketchpad.training.train_vocoder import VocoderTrainConfig
 
     for name, value in (("--steps", args.steps), ("--minutes", args.minutes)):
         if value is not None and value <= 0:
@@ -490,9 +491,12 @@ def _refine_decoder(args, config, folders: dict) -> int:
         if value is not None:
             raise SketchpadError(f"{flag} cannot be combined with --refine-decoder "
                                  "(it trains on an existing dataset).")
+    from sketchpad.engine.device import native_bf16
+
     for key, value in REFINE_SETTINGS.items():
         if not (key == "steps" and args.steps is not None):
             setattr(config, key, value)
+    config.bf16 = native_bf16()  # emulated bf16 is slower than float32
     refine_decoder(base_dir=find_model(args.refine_decoder), **folders, name=args.name,
                    config=config, upsample=args.upsample)
     return 0

@@ -81,3 +81,19 @@ def describe_compute_device() -> str:
     if compute_device() == "cuda":
         return f"GPU: {torch.cuda.get_device_name(0)}"
     return f"CPU ({torch.get_num_threads()} threads)"
+
+
+def native_bf16() -> bool:
+    """True where the CPU computes bfloat16 natively (AMX or AVX512-BF16), or on a CUDA GPU:
+    elsewhere bf16 autocast is emulated and slower than float32."""
+    import torch
+
+    if torch.cuda.is_available():
+        return torch.cuda.is_bf16_supported()
+    try:
+        from pathlib import Path
+
+        flags = Path("/proc/cpuinfo").read_text()
+    except OSError:
+        return False
+    return " amx_bf16" in flags or " avx512_bf16" in flags

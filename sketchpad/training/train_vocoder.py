@@ -57,18 +57,6 @@ class VocoderTrainConfig:
         return data
 
 
-def native_bf16() -> bool:
-    """True where the CPU computes bfloat16 natively (AMX or AVX512-BF16), or on a CUDA GPU:
-    elsewhere bf16 autocast is emulated and slower than float32."""
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
-    try:
-        flags = Path("/proc/cpuinfo").read_text()
-    except OSError:
-        return False
-    return " amx_bf16" in flags or " avx512_bf16" in flags
-
-
 class MixedBank:
     """Batches drawn from several banks, each row from bank i with probability ``fractions[i]``."""
 
