@@ -33,6 +33,32 @@ class SpectralConfig:
         return self.sample_rate / self.hop_samples
 
 
+class SpectralSettings:
+    """For model configs (frozen dataclasses) holding a ``spectral`` field: a JSON round trip."""
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, data: dict):
+        data = dict(data)
+        spectral = SpectralConfig(**data.pop("spectral", {}))
+        return cls(spectral=spectral, **data)
+
+
+class LatentGeometry(SpectralSettings):
+    """For latent model configs with ``latent_channels`` and ``time_downsample`` fields."""
+
+    @property
+    def latent_rate_hz(self) -> float:
+        return self.spectral.frames_per_second / self.time_downsample
+
+    @property
+    def compression(self) -> float:
+        """Audio samples per latent number (for mono audio)."""
+        return self.spectral.sample_rate / (self.latent_rate_hz * self.latent_channels)
+
+
 @lru_cache(maxsize=8)
 def _mel_basis(config: SpectralConfig) -> np.ndarray:
     import librosa

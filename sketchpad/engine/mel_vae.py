@@ -19,13 +19,13 @@ buzzes at the latent rate. Shapes are (batch, channels, frames).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sketchpad.engine.features import SpectralConfig, log_mel
+from sketchpad.engine.features import LatentGeometry, SpectralConfig, log_mel
 from sketchpad.engine.layers import ConvNeXtBlock
 
 MEL_CENTRE = -5.0  # log-mel values sit roughly in [-11.5, 3]: centre and scale them for the network
@@ -33,7 +33,7 @@ MEL_SCALE = 4.0
 
 
 @dataclass(frozen=True)
-class MelVAEConfig:
+class MelVAEConfig(LatentGeometry):
     spectral: SpectralConfig = field(default_factory=SpectralConfig)
     latent_channels: int = 64
     time_downsample: int = 2
@@ -41,24 +41,6 @@ class MelVAEConfig:
     encoder_blocks: int = 3
     decoder_blocks: int = 5
     kernel_size: int = 7
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "MelVAEConfig":
-        data = dict(data)
-        spectral = SpectralConfig(**data.pop("spectral", {}))
-        return cls(spectral=spectral, **data)
-
-    @property
-    def latent_rate_hz(self) -> float:
-        return self.spectral.frames_per_second / self.time_downsample
-
-    @property
-    def compression(self) -> float:
-        """Audio samples per latent number (for mono audio)."""
-        return self.spectral.sample_rate / (self.latent_rate_hz * self.latent_channels)
 
 
 class MelEncoder(nn.Module):

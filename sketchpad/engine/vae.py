@@ -14,18 +14,18 @@ long signal can be processed in overlapping chunks with identical results
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
-from sketchpad.engine.features import SpectralConfig, log_mel
+from sketchpad.engine.features import LatentGeometry, SpectralConfig, log_mel
 from sketchpad.engine.layers import ConvNeXtBlock
 
 
 @dataclass(frozen=True)
-class VAEConfig:
+class VAEConfig(LatentGeometry):
     spectral: SpectralConfig = field(default_factory=SpectralConfig)
     latent_channels: int = 16
     time_downsample: int = 2  # latent frames per STFT frame: 1 / time_downsample
@@ -39,26 +39,13 @@ class VAEConfig:
     # interpolate, then mix channels (a steady latent cannot buzz).
     upsample: str = "transposed"
 
-    def to_dict(self) -> dict:
-        return asdict(self)
-
     @classmethod
     def from_dict(cls, data: dict) -> "VAEConfig":
         data = dict(data)
-        spectral = SpectralConfig(**data.pop("spectral", {}))
         data.setdefault("upsample", "transposed")  # what configs without the field used
         if data["upsample"] not in UPSAMPLERS:
             raise ValueError(f"unknown upsample {data['upsample']!r}")
-        return cls(spectral=spectral, **data)
-
-    @property
-    def latent_rate_hz(self) -> float:
-        return self.spectral.frames_per_second / self.time_downsample
-
-    @property
-    def compression(self) -> float:
-        """Audio samples per latent number (for mono audio)."""
-        return self.spectral.sample_rate / (self.latent_rate_hz * self.latent_channels)
+        return super().from_dict(data)
 
 
 class LinearUpsample(nn.Module):

@@ -19,7 +19,7 @@ Thread use: one instance per worker at a time (the model lane serialises it).
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from sketchpad.engine.device import compute_device, falls_back_to_cpu
-from sketchpad.engine.features import SpectralConfig
+from sketchpad.engine.features import SpectralConfig, SpectralSettings
 from sketchpad.engine.layers import ConvNeXtBlock
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
 from sketchpad.engine import phase as phase_tools
@@ -40,21 +40,12 @@ CONTEXT_FRAMES = 48  # thrown away each side: wider than the receptive field (8 
 
 
 @dataclass(frozen=True)
-class VocoderConfig:
+class VocoderConfig(SpectralSettings):
     spectral: SpectralConfig = field(default_factory=SpectralConfig)
     dim: int = 320
     blocks: int = 8
     kernel_size: int = 7
     expansion: int = 3
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "VocoderConfig":
-        data = dict(data)
-        spectral = SpectralConfig(**data.pop("spectral", {}))
-        return cls(spectral=spectral, **data)
 
 
 class MelVocoderNet(nn.Module):

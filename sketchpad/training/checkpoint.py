@@ -21,7 +21,8 @@ from sketchpad.engine.model_files import FORMAT_VERSION
 STATE_NAME = "state.json"
 
 
-def _optimizer_tensors(module: torch.nn.Module, optimizer) -> dict[str, torch.Tensor]:
+def optimizer_tensors(module: torch.nn.Module, optimizer) -> dict[str, torch.Tensor]:
+    """AdamW moments of ``module``'s parameters, keyed ``<parameter>.exp_avg`` / ``.exp_avg_sq``."""
     names = {id(p): n for n, p in module.named_parameters()}
     tensors = {}
     for group in optimizer.param_groups:
@@ -43,10 +44,20 @@ def save_checkpoint(folder, parts: dict[str, tuple[torch.nn.Module, object]], st
         atomic_write_bytes(folder / f"{name}.safetensors", save_tensors(weights))
         if optimizer is not None:
             atomic_write_bytes(folder / f"{name}.optimizer.safetensors",
-                               save_tensors(_optimizer_tensors(module, optimizer)))
+                               save_tensors(optimizer_tensors(module, optimizer)))
     meta = {"format_version": FORMAT_VERSION, "step": step, "rng": rng.bit_generator.state,
             "history": history[-4000:], **(extra or {})}
     atomic_write_text(folder / STATE_NAME, json.dumps(meta))
+
+
+def restore_optimizer(module: torch.nn.Module, optimizer, moments: dict[str, torch.Tensor],
+                      step: int) -> None:
+    """Put what :func:`optimizer_tensors` saved back into ``optimizer``'s state."""
+    for pname, p in module.named_parameters():
+        if f"{pname}.exp_avg" in moments:
+            optimizer.state[p] = {"step": torch.tensor(float(step)),
+                                  "exp_avg": moments[f"{pname}.exp_avg"].to(p.device),
+                                  "exp_avg_sq": moments[f"{pname}.exp_avg_sq"].to(p.device)}
 
 
 def load_checkpoint(folder, parts: dict[str, tuple[torch.nn.Module, object]],
@@ -68,11 +79,6 @@ def load_checkpoint(folder, parts: dict[str, tuple[torch.nn.Module, object]],
         module.load_state_dict(load_file(str(path)))
         opt_path = folder / f"{name}.optimizer.safetensors"
         if optimizer is not None and opt_path.is_file():
-            moments = load_file(str(opt_path))
-            for pname, p in module.named_parameters():
-                if f"{pname}.exp_avg" in moments:
-                    optimizer.state[p] = {"step": torch.tensor(float(step)),
-                                          "exp_avg": moments[f"{pname}.exp_avg"].to(p.device),
-                                          "exp_avg_sq": moments[f"{pname}.exp_avg_sq"].to(p.device)}
+            restore_optimizer(module, optimizer, load_file(str(opt_path)), step)
     rng.bit_generator.state = meta["rng"]
     return step, meta.get("history", []), meta

@@ -23,6 +23,7 @@ from sketchpad.engine.model import save_sound_model
 from sketchpad.atomic import atomic_write_bytes, atomic_write_text
 from sketchpad.engine.model_files import FORMAT_VERSION
 from sketchpad.engine.vae import SoundVAE, VAEConfig, upgrade_upsampler
+from sketchpad.training.checkpoint import optimizer_tensors, restore_optimizer
 from sketchpad.training.schedule import cosine_learning_rate
 from sketchpad.training.losses import kl_divergence, mel_loss, multi_resolution_stft_loss
 
@@ -122,14 +123,7 @@ def _save_checkpoint(run_dir: Path, model: SoundVAE, optimizer, step: int,
 
     ckpt = run_dir / "checkpoint"
     save_sound_model(ckpt, model, name="checkpoint", extra_config={"training": config.to_dict()})
-    tensors = {}
-    names = {id(p): n for n, p in model.named_parameters()}
-    for group in optimizer.param_groups:
-        for p in group["params"]:
-            state = optimizer.state.get(p, {})
-            for key in ("exp_avg", "exp_avg_sq"):
-                if key in state:
-                    tensors[f"{names[id(p)]}.{key}"] = state[key].detach().cpu().contiguous()
+    tensors = optimizer_tensors(model, optimizer)
     atomic_write_bytes(ckpt / "optimizer.safetensors", save_tensors(tensors))
     meta = {"format_version": FORMAT_VERSION, "step": step, "rng": rng.bit_generator.state,
             "history": history[-2000:]}
@@ -149,13 +143,7 @@ def _load_checkpoint(run_dir: Path, model: SoundVAE, optimizer, rng: np.random.G
     opt_tensors = load_file(str(ckpt / "optimizer.safetensors"))
     meta = json.loads((ckpt / "state.json").read_text())
     step = int(meta["step"])
-    for name, p in model.named_parameters():
-        if f"{name}.exp_avg" in opt_tensors:
-            optimizer.state[p] = {
-                "step": torch.tensor(float(step)),
-                "exp_avg": opt_tensors[f"{name}.exp_avg"].to(p.device),
-                "exp_avg_sq": opt_tensors[f"{name}.exp_avg_sq"].to(p.device),
-            }
+    restore_optimizer(model, optimizer, opt_tensors, step)
     rng.bit_generator.state = meta["rng"]
     return step, meta.get("history", [])
 
