@@ -146,6 +146,18 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="stop after this long (a checkpoint is kept; run again to go on)")
     tl.add_argument("--vocoder", default="sketch-vocoder", help="vocoder the model plays through")
 
+    ms = sub.add_parser("build-model-set", help="one coherent model set from a latent model and a "
+                        "vocoder: float16 copies, the retrieval index and the prompt generator")
+    ms.add_argument("--latent", required=True, help="latent model over the mel (name or folder)")
+    ms.add_argument("--vocoder", required=True, help="vocoder (name or folder)")
+    ms.add_argument("--name", required=True, help="name of the set's sound model")
+    ms.add_argument("--vocoder-name", default="sketch-vocoder", help="name of the set's vocoder")
+    ms.add_argument("--refine", type=int, default=None, metavar="N",
+                    help="Griffin-Lim iterations after the vocoder (default: the vocoder's own)")
+    ms.add_argument("--out", type=Path, default=None, help="folder (default: your models folder)")
+    ms.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
+    ms.add_argument("--flow-steps", type=int, default=6000, help="prompt generator training steps")
+
     ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
                         "folder of your own sounds; saved as a new model in your models folder")
     ft.add_argument("folder", type=Path, help="folder of audio files (subfolders included; "
@@ -502,6 +514,25 @@ def _refine_decoder(args, config, folders: dict) -> int:
     return 0
 
 
+def _cmd_build_model_set(args) -> int:
+    from sketchpad.core.paths import user_data_dir
+    from sketchpad.engine.registry import find_model, user_models_dir
+    from sketchpad.training.model_set import build_model_set
+    from sketchpad.training.run import default_threads
+
+    if args.flow_steps < 1 or (args.refine is not None and args.refine < 0):
+        raise SketchpadError("--flow-steps must be 1 or more and --refine 0 or more.")
+    default_threads()
+    paths = build_model_set(latent_dir=find_model(args.latent), vocoder_dir=find_model(args.vocoder),
+                            data_dir=args.data or user_data_dir() / "datasets" / "default",
+                            out_root=args.out or user_models_dir(), name=args.name,
+                            vocoder_name=args.vocoder_name, refine_iterations=args.refine,
+                            flow_steps=args.flow_steps)
+    for path in paths.values():
+        print(path)
+    return 0
+
+
 def _cmd_finetune(args) -> int:
     from sketchpad.training import finetune as ft
     from sketchpad.training.run import default_threads
@@ -641,7 +672,8 @@ def _cmd_gui(args) -> int:
 
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train,
-             "train-vocoder": _cmd_train_vocoder, "train-latent": _cmd_train_latent, "bench": _cmd_bench,
+             "train-vocoder": _cmd_train_vocoder, "train-latent": _cmd_train_latent,
+             "build-model-set": _cmd_build_model_set, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
              "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot,
              "finetune": _cmd_finetune, "index": _cmd_index,

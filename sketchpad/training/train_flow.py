@@ -88,6 +88,10 @@ def train_flow(index_folder, out_folder, *, steps: int = 6000, batch: int = 256,
     model = SoundModel.load(Path(index_folder).parent / sound_model_name, device="cpu")
     latents = padded_latents(index, model.silence_frame())
     projection = fit_projection(latents, config.components)
+    if projection.scale.shape[0] < config.components:  # a small index has fewer components
+        import dataclasses
+
+        config = dataclasses.replace(config, components=projection.scale.shape[0])
     coefficients = projection.to_coefficients(latents).astype(np.float32)
     text, _ = embed_rewordings(index.captions, TextEncoder(), seed, log)
     notes = note_features(index.midi_notes)

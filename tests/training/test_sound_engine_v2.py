@@ -105,3 +105,33 @@ def test_training_music_never_lists_reserved_or_held_out_packages(tmp_path, monk
     assert summary["fake-music"]["files"] == 1 and summary["fake-music"]["licence"] == "CC0"
     again, _ = music.load_training_music(tmp_path / "cache")  # from the cache
     np.testing.assert_array_equal(again[0], waves[0])
+
+
+def test_model_set_is_built_on_one_latent(tiny_data, tmp_path):
+    from sketchpad.engine.flow import FlowGenerator
+    from sketchpad.engine.retrieval import RetrievalIndex
+    from sketchpad.training.model_set import build_model_set
+
+    voc = run_vocoder_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "vr",
+                               out_dir=tmp_path / "voc", name="voc", log=lambda _: None,
+                               config=VocoderTrainConfig(steps=1, batch_size=2, segment_samples=8192,
+                                                         music_fraction=0.0, architecture=TINY_VOCODER))
+    latent = run_latent_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "lr",
+                                 out_dir=tmp_path / "lat", name="lat", vocoder="voc", log=lambda _: None,
+                                 config=MelTrainConfig(steps=1, batch_size=2, segment_samples=8192,
+                                                       music_fraction=0.0, architecture=TINY_LATENT))
+    paths = build_model_set(latent_dir=latent, vocoder_dir=voc, data_dir=tiny_data, out_root=tmp_path / "set",
+                            name="set-mel", vocoder_name="set-vocoder", refine_iterations=2,
+                            flow_steps=8, log=lambda _: None)
+    info = json.loads((paths["model"] / "config.json").read_text())
+    assert info["name"] == "set-mel" and info["vocoder"] == "set-vocoder"
+    voc_info = json.loads((paths["vocoder"] / "config.json").read_text())
+    assert voc_info["refine_iterations"] == 2 and voc_info["name"] == "set-vocoder"
+    from safetensors.numpy import load_file
+
+    assert load_file(str(paths["vocoder"] / "weights.safetensors"))["net.stem.weight"].dtype == np.float16
+    index = RetrievalIndex.load(paths["retrieval"])
+    assert index.latents.shape[0] == 8 and len(index) > 0
+    flow = json.loads((paths["flow"] / "config.json").read_text())
+    assert flow["sound_model"] == "set-mel" and flow["latent"]["channels"] == 8
+    assert FlowGenerator.load(paths["flow"]) is not None

@@ -1,0 +1,63 @@
+"""`sketchpad build-model-set`: one coherent set of models from a trained latent model and vocoder.
+
+Everything downstream of the latent is rebuilt on it, so the set never mixes
+latent spaces:
+
+    <out>/<vocoder>            the mel vocoder (float16, with its default refinement)
+    <out>/<name>               the latent model (float16), naming that vocoder;
+                               its slider directions come from ``train-latent``
+    <out>/<name>-retrieval     the retrieval index: every training one-shot encoded
+    <out>/<name>-flow          the prompt generator, trained on that index
+
+The library map and fine-tuning follow whichever sound model is picked, so they
+need nothing here. Writing into ``models/`` makes the set the shipped one
+(``DEFAULT_SOUND_MODEL`` names it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sketchpad.engine.model_files import read_model_folder, save_model_folder
+from sketchpad.errors import SketchpadError
+from sketchpad.training.train import stderr_log
+
+
+def copy_as_half(source, target, *, prefix: str, updates: dict) -> Path:
+    """Copy a model folder, casting the float tensors under ``prefix`` to float16 and
+    merging ``updates`` into its config."""
+    config, tensors = read_model_folder(source)
+    tensors = {k: (v.half() if k.startswith(prefix) and v.is_floating_point() else v)
+               for k, v in tensors.items()}
+    return save_model_folder(target, {k: v for k, v in {**config, **updates}.items()
+                                      if k != "format_version"}, tensors)
+
+
+def build_model_set(*, latent_dir, vocoder_dir, data_dir, out_root, name: str, vocoder_name: str,
+                    refine_iterations: int | None = None, flow_steps: int = 6000,
+                    log=stderr_log) -> dict[str, Path]:
+    from sketchpad.engine.model import MEL_MODEL_KIND
+    from sketchpad.training.build_index import build_retrieval_index
+    from sketchpad.training.train_flow import train_flow
+
+    latent_dir, out_root = Path(latent_dir), Path(out_root)
+    latent_info, _ = read_model_folder(latent_dir)
+    if latent_info.get("kind") != MEL_MODEL_KIND:
+        raise SketchpadError(f"'{latent_dir}' is not a latent model over the mel ({MEL_MODEL_KIND}).")
+    if not latent_info.get("directions"):
+        raise SketchpadError(f"'{latent_dir}' has no slider directions: train it with train-latent.")
+    voc_updates = {"name": vocoder_name}
+    if refine_iterations is not None:
+        voc_updates["refine_iterations"] = int(refine_iterations)
+    paths = {"vocoder": copy_as_half(vocoder_dir, out_root / vocoder_name, prefix="net.",
+                                     updates=voc_updates)}
+    log(f"vocoder written to {paths['vocoder']}")
+    paths["model"] = copy_as_half(latent_dir, out_root / name, prefix="vae.",
+                                  updates={"name": name, "vocoder": vocoder_name})
+    log(f"latent model written to {paths['model']}")
+    paths["retrieval"] = build_retrieval_index(paths["model"], data_dir, out_root / f"{name}-retrieval",
+                                               log=log)
+    log(f"retrieval index written to {paths['retrieval']}")
+    paths["flow"] = out_root / f"{name}-flow"
+    train_flow(paths["retrieval"], paths["flow"], steps=flow_steps, log=log)
+    return paths
