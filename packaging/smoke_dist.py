@@ -26,14 +26,16 @@ import time
 import zipfile
 from pathlib import Path
 
+from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
+
 ROOT = Path(__file__).resolve().parent.parent
 
 # Paths every distribution must carry, relative to the data root.
 REQUIRED_DATA = (
-    "models/sketch-vae/config.json",
-    "models/sketch-vae/weights.safetensors",
-    "models/sketch-vae-retrieval/config.json",
-    "models/sketch-vae-retrieval/weights.safetensors",
+    f"models/{DEFAULT_SOUND_MODEL}/config.json",
+    f"models/{DEFAULT_SOUND_MODEL}/weights.safetensors",
+    f"models/{DEFAULT_SOUND_MODEL}-retrieval/config.json",
+    f"models/{DEFAULT_SOUND_MODEL}-retrieval/weights.safetensors",
     "resources/theme/dark.qss",
     "resources/icons/sketchpad.svg",
     "resources/sounds/demo-groove.flac",

@@ -592,7 +592,9 @@ def _evaluate_stages(args) -> int:
 
     if any(n < 0 for n in args.refine):
         raise SketchpadError("--refine takes iteration counts of 0 or more.")
-    models = args.models if args.models is not None else [args.model or "sketch-vae"]
+    from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
+
+    models = args.models if args.models is not None else [args.model or DEFAULT_SOUND_MODEL]
     codecs = stage_codecs(args.vocoder, args.refine, models)
     items = load_items(True, True, music_count=args.music,
                        warn=lambda line: print(line, file=sys.stderr))

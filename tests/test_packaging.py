@@ -7,6 +7,8 @@ from pathlib import Path
 
 from PySide6.QtGui import QImage
 
+from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
+
 ROOT = Path(__file__).resolve().parent.parent
 APP = "io.sketchpad.Sketchpad"
 
@@ -53,5 +55,5 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
                          capture_output=True, text=True, timeout=600)
     assert out.returncode == 0, out.stdout + out.stderr
     assert "smoke: all good" in out.stdout
-    assert (tmp_path / "venv" / "share/sketchpad/models/sketch-vae/weights.safetensors").exists()
+    assert (tmp_path / "venv" / f"share/sketchpad/models/{DEFAULT_SOUND_MODEL}/weights.safetensors").exists()
     assert len(list((tmp_path / "run" / "gen").glob("*.wav"))) == 2

@@ -241,7 +241,7 @@ def load_flow_engine(model_name=None, device: str | None = None) -> "FlowEngine"
 
     folder = flow_folder(model_name)
     if folder is None:
-        raise SketchpadError(f"Sound model '{model_name or 'sketch-vae'}' has no trained generator; "
+        raise SketchpadError(f"Sound model '{model_name or DEFAULT_SOUND_MODEL}' has no trained generator; "
                              f"use the retrieval engine with it.")
     device = device or compute_device()
     generator = FlowGenerator.load(folder, device=device)

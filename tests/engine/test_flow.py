@@ -14,11 +14,12 @@ from sketchpad.core.paths import models_dir
 from sketchpad.engine.flow import FlowGenerator, nearest_trained_note
 from sketchpad.engine.model_files import ModelFileError
 from sketchpad.engine.prompt_engines import load_prompt_engine
+from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 from sketchpad.engine.retrieval import RetrievalIndex
 from sketchpad.errors import SketchpadError
 from sketchpad.training.paraphrase import caption_parts, paraphrases, strip_note
 
-SHIPPED_FLOW = models_dir() / "sketch-vae-flow"
+SHIPPED_FLOW = models_dir() / f"{DEFAULT_SOUND_MODEL}-flow"
 
 
 @pytest.fixture(scope="module")
@@ -108,8 +109,8 @@ def test_a_model_without_generator_falls_back_to_retrieval_only_when_asked(tmp_p
     monkeypatch.setenv("SKETCHPAD_HOME", str(home))
     user_models = home / "models"
     user_models.mkdir(parents=True)
-    for name in ("sketch-vae", "sketch-vae-retrieval"):
-        shutil.copytree(models_dir() / name, user_models / name.replace("sketch-vae", "mine"))
+    for name in (DEFAULT_SOUND_MODEL, f"{DEFAULT_SOUND_MODEL}-retrieval"):
+        shutil.copytree(models_dir() / name, user_models / name.replace(DEFAULT_SOUND_MODEL, "mine"))
     config = json.loads((user_models / "mine-retrieval" / "config.json").read_text())
     config["sound_model"] = "mine"
     (user_models / "mine-retrieval" / "config.json").write_text(json.dumps(config))
@@ -124,22 +125,22 @@ def test_training_a_small_generator_gives_a_loadable_engine(tmp_path):
     from sketchpad.engine.text import shared_text_encoder
     from sketchpad.training.train_flow import train_flow
 
-    full = RetrievalIndex.load(models_dir() / "sketch-vae-retrieval")
+    full = RetrievalIndex.load(models_dir() / f"{DEFAULT_SOUND_MODEL}-retrieval")
     keep = np.arange(0, len(full), 60)
     spans = [full.latent(i)[0] for i in keep]
     offsets = np.concatenate([[0], np.cumsum([z.shape[1] for z in spans])])
     small = RetrievalIndex(full.embeddings[keep], np.concatenate(spans, axis=1), offsets,
                            full.midi_notes[keep], [full.captions[i] for i in keep],
                            [full.kinds[i] for i in keep])
-    shutil.copytree(models_dir() / "sketch-vae", tmp_path / "sketch-vae")
-    small.save(tmp_path / "small-retrieval", sound_model="sketch-vae")
+    shutil.copytree(models_dir() / DEFAULT_SOUND_MODEL, tmp_path / DEFAULT_SOUND_MODEL)
+    small.save(tmp_path / "small-retrieval", sound_model=DEFAULT_SOUND_MODEL)
     lines = []
     info = train_flow(tmp_path / "small-retrieval", tmp_path / "small-flow", steps=20, batch=32,
                       config=FlowConfig(components=32, width=64, hidden=128, blocks=1), log=lines.append)
     assert info["training"]["items"] + info["training"]["validation_items"] == len(keep)
     assert any(line.startswith("step 20/20") for line in lines)
     generator = FlowGenerator.load(tmp_path / "small-flow")
-    model = SoundModel.load(tmp_path / "sketch-vae", device="cpu")
+    model = SoundModel.load(tmp_path / DEFAULT_SOUND_MODEL, device="cpu")
     sounds = FlowEngine(generator, model, shared_text_encoder()).generate("kick", count=2, seed=0)
     assert len(sounds) == 2 and all(np.isfinite(s.audio).all() for s in sounds)
 

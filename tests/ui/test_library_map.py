@@ -7,6 +7,7 @@ from PySide6.QtWidgets import QApplication
 
 from sketchpad.audio.io import load_audio
 from sketchpad.ui.library_panel import PREVIEW_SECONDS
+from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 from tests.sample_library import make_sample_library
 
 
@@ -140,7 +141,7 @@ def test_train_on_library_makes_a_model_to_pick(qtbot, window, tmp_path, monkeyp
 
     window._fill_model_menu()
     entries = {a.text(): a for a in window.model_menu.actions()}
-    assert entries["my-kit"].isEnabled() and entries["sketch-vae"].isChecked()
+    assert entries["my-kit"].isEnabled() and entries[DEFAULT_SOUND_MODEL].isChecked()
     entries["my-kit"].trigger()
     qtbot.waitUntil(lambda: window.generator.model.name == "my-kit", timeout=60000)
     assert window.settings.value("model/name") == "my-kit"

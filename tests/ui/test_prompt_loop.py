@@ -4,6 +4,7 @@ import numpy as np
 from PySide6.QtCore import Qt
 
 from sketchpad.audio.export import read_wav_metadata
+from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 
 
 def _ready(qtbot, window):
@@ -85,7 +86,7 @@ def test_guidance_and_intensity_reach_the_generator(qtbot, window):
     qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
     expected = window.generator.generate("tight snare", count=2, seed=4, guidance=1.5, velocity=40)
     assert np.allclose(window.project.tiles[1].samples[:, 0], expected[1].audio, atol=1e-6)
-    assert window.project.tiles[0].origin["model"] == "generator:sketch-vae"
+    assert window.project.tiles[0].origin["model"] == f"generator:{DEFAULT_SOUND_MODEL}"
 
 
 def test_engine_choice_switches_and_is_remembered(qtbot, window, settings):
@@ -98,4 +99,4 @@ def test_engine_choice_switches_and_is_remembered(qtbot, window, settings):
     assert "(retrieval)" in window.model_label.text()
     window.generate("tight snare", 2, 0)
     qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
-    assert window.project.tiles[0].origin["model"] == "retrieval:sketch-vae"
+    assert window.project.tiles[0].origin["model"] == f"retrieval:{DEFAULT_SOUND_MODEL}"
