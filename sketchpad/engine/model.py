@@ -27,6 +27,7 @@ from sketchpad.errors import SketchpadError
 MODEL_KIND = "sound-vae"  # v0: the decoder renders the waveform itself
 MEL_MODEL_KIND = "mel-vae"  # v2: the decoder gives a log-mel, a vocoder stage renders it
 _KINDS = {MODEL_KIND: (SoundVAE, VAEConfig), MEL_MODEL_KIND: (MelVAE, MelVAEConfig)}
+SOUND_MODEL_KINDS = tuple(_KINDS)
 CHUNK_LATENT_FRAMES = 1024  # about 24 s of audio per chunk at 43 latent frames/s
 CONTEXT_LATENT_FRAMES = 32  # thrown away on each side: wider than the receptive field
 

@@ -33,10 +33,22 @@ def find_model(name_or_path: str | Path | None = None) -> Path:
 
 
 def list_models() -> list[Path]:
-    """Sound model folders (the prompt engines that sit beside them are left out)."""
+    """Sound model folders (prompt engines and vocoders, which sit beside them, are left out)."""
+    from sketchpad.engine.model import SOUND_MODEL_KINDS
+
     found = []
     for base in (models_dir(), user_models_dir()):
         if base.is_dir():
             found += sorted(p for p in base.iterdir()
-                            if (p / CONFIG_NAME).is_file() and not p.name.endswith(COMPANION_SUFFIXES))
+                            if (p / CONFIG_NAME).is_file() and not p.name.endswith(COMPANION_SUFFIXES)
+                            and _kind(p) in SOUND_MODEL_KINDS)
     return found
+
+
+def _kind(folder: Path) -> str | None:
+    import json
+
+    try:
+        return json.loads((folder / CONFIG_NAME).read_text(encoding="utf-8")).get("kind")
+    except (OSError, ValueError, AttributeError):
+        return None

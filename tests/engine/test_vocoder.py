@@ -71,3 +71,14 @@ def test_missing_or_damaged_file_falls_back_with_one_line(tmp_path, saved):
     mel, samples = _mel(0.3)
     audio = stage.render(mel, samples)
     assert audio.shape == (samples,) and np.max(np.abs(audio)) > 0.05  # the tone comes back
+
+
+def test_vocoders_are_not_listed_as_sound_models(tmp_path, monkeypatch, saved):
+    import shutil
+
+    from sketchpad.engine.registry import list_models, user_models_dir
+
+    monkeypatch.setenv("SKETCHPAD_HOME", str(tmp_path / "home"))
+    shutil.copytree(saved, user_models_dir() / "my-vocoder")
+    names = [p.name for p in list_models()]
+    assert "my-vocoder" not in names and names  # the shipped sound model is still there
