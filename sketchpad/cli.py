@@ -145,6 +145,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--minutes", type=float, default=None,
                     help="stop after this long (a checkpoint is kept; run again to go on)")
     tl.add_argument("--vocoder", default="sketch-vocoder", help="vocoder the model plays through")
+    tl.add_argument("--from", dest="initial", default=None, metavar="MODEL",
+                    help="warm start from this latent model (name or folder), continuing its schedule")
 
     ms = sub.add_parser("build-model-set", help="one coherent model set from a latent model and a "
                         "vocoder: float16 copies, the retrieval index and the prompt generator")
@@ -474,6 +476,7 @@ def _cmd_train_latent(args) -> int:
     from sketchpad.core.paths import user_data_dir
     from sketchpad.engine.registry import user_models_dir
     from sketchpad.training.run import default_threads
+    from sketchpad.engine.registry import find_model
     from sketchpad.training.run_latent import run_latent_training
     from sketchpad.training.train_mel_vae import MelTrainConfig
 
@@ -490,7 +493,8 @@ def _cmd_train_latent(args) -> int:
         music_cache=user_data_dir() / "music-cache",
         run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
         out_dir=args.out or user_models_dir() / args.name, name=args.name, config=config,
-        vocoder=args.vocoder, max_minutes=args.minutes)
+        vocoder=args.vocoder, max_minutes=args.minutes,
+        initial=find_model(args.initial) if args.initial else None)
     return 0
 
 

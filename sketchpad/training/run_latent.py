@@ -9,12 +9,15 @@ switched off would show a variance near zero.
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from sketchpad.engine.mel_vae import MelVAE
 from sketchpad.engine.model import SoundModel, save_sound_model
+from sketchpad.errors import SketchpadError
 from sketchpad.engine.vocoder import DEFAULT_VOCODER, PhaseGradientVocoder
 from sketchpad.training.dataset import Manifest
 from sketchpad.training.run import compute_directions
@@ -56,10 +59,22 @@ def held_out_statistics(vae, manifest: Manifest, items, seed: int = 0) -> dict:
 
 def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, config: MelTrainConfig,
                         vocoder: str = DEFAULT_VOCODER, max_minutes: float | None = None,
-                        directions: bool = True, log=stderr_log) -> Path:
+                        directions: bool = True, initial=None, log=stderr_log) -> Path:
+    """Train (resuming from ``run_dir``, or warm-starting from the model folder ``initial``
+    at the step it stopped) and write the model to ``out_dir``."""
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
     bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
-    vae = train_mel_vae(bank, run_dir, config, log=log,
+    start, start_step = None, 0
+    if initial is not None and _steps_done(run_dir) == 0:
+        shipped = SoundModel.load(initial, device="cpu", vocoder="fallback")
+        if not isinstance(shipped.vae, MelVAE) or \
+                shipped.config.latent_channels != config.architecture.latent_channels:
+            raise SketchpadError(f"'{initial}' is not a latent model with "
+                                 f"{config.architecture.latent_channels} channels to start from.")
+        start, start_step = shipped.vae, int(shipped.info.get("training", {}).get("steps_done", 0))
+        config = dataclasses.replace(config, architecture=shipped.config)
+        log(f"warm start from {initial} at step {start_step}")
+    vae = train_mel_vae(bank, run_dir, config, log=log, initial=start, start_step=start_step,
                         max_seconds=None if max_minutes is None else max_minutes * 60)
     manifest = Manifest.load(data_dir)
     train_items, held_out = manifest.split(0.05)

@@ -64,13 +64,14 @@ def loudness_weight(mel: torch.Tensor, loud_weight: float) -> torch.Tensor:
 
 
 def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=None,
-                  should_stop=lambda: False, max_seconds: float | None = None,
+                  start_step: int = 0, should_stop=lambda: False, max_seconds: float | None = None,
                   on_step=None) -> MelVAE:
     """Train (or resume) in ``run_dir``; returns the model on the CPU in eval mode.
 
     ``initial``: a MelVAE whose weights a new run starts from (fine-tuning);
-    a checkpoint in ``run_dir`` takes precedence. ``on_step(step, steps)`` is
-    called after every step (progress reporting).
+    a checkpoint in ``run_dir`` takes precedence; ``start_step`` is where its
+    learning-rate schedule continues. ``on_step(step, steps)`` is called after
+    every step (progress reporting).
     """
     device = "cuda" if torch.cuda.is_available() else "cpu"
     torch.manual_seed(config.seed)
@@ -84,7 +85,10 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
     parts = {"mel_vae": (model, optimizer)}
     ckpt = Path(run_dir) / "checkpoint"
     step, history, _ = load_checkpoint(ckpt, parts, rng)
-    if step:
+    if not step and start_step:
+        step = start_step
+        rng = np.random.default_rng([config.seed, start_step])
+    elif step:
         log(f"resuming from step {step}")
     spectral = config.architecture.spectral
     frames_per_crop = config.segment_samples // spectral.hop_samples

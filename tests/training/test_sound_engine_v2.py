@@ -78,6 +78,14 @@ def test_latent_model_trains_and_plays_through_its_vocoder(tiny_data, tmp_path):
     assert z.shape == (1, 8, model.latent_frames_for(len(x)))
     assert model.reconstruct(x).shape == x.shape
     assert model.directions  # slider directions were found on the new latent
+    # A new machine warm-starts from the written model and continues its schedule.
+    lines = []
+    config.steps = 5
+    run_latent_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run2",
+                        out_dir=tmp_path / "mel2", name="mel2", config=config, vocoder="fallback",
+                        directions=False, initial=out, log=lines.append)
+    assert any("warm start" in line and "step 3" in line for line in lines)
+    assert json.loads((tmp_path / "mel2" / "config.json").read_text())["training"]["steps_done"] == 5
 
 
 def test_missing_vocoder_falls_back_with_a_notice(tiny_data, tmp_path):
