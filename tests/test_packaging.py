@@ -56,4 +56,7 @@ def test_wheel_installs_into_a_fresh_venv_and_runs(tmp_path):
     assert out.returncode == 0, out.stdout + out.stderr
     assert "smoke: all good" in out.stdout
     assert (tmp_path / "venv" / f"share/sketchpad/models/{DEFAULT_SOUND_MODEL}/weights.safetensors").exists()
+    shipped = [p.name for p in (ROOT / "models").iterdir() if (p / "config.json").is_file()]
+    installed = tmp_path / "venv" / "share/sketchpad/models"
+    assert [n for n in shipped if not (installed / n / "weights.safetensors").exists()] == []
     assert len(list((tmp_path / "run" / "gen").glob("*.wav"))) == 2
