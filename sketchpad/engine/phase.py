@@ -80,7 +80,9 @@ def phase_gradient_phase(magnitude: np.ndarray, config: SpectralConfig = Spectra
     loud = mag > np.exp(floor) * 1.0001
     index = np.arange(bins)
     phase = np.zeros_like(mag)
-    previous = np.zeros(bins)
+    # The first frame's peaks start at fixed pseudo-random phases: all at zero they
+    # add up to a click at the start (measured: onsets 1.5-2x too loud in the first 5 ms).
+    previous = np.random.default_rng(0).uniform(0.0, 2 * np.pi, bins)
     for t in range(frames):
         frame = mag[:, t]
         timed = previous + (0.5 * (advance[:, t - 1] + advance[:, t]) if t else 0.0)
