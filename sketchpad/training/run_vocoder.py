@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 
+from sketchpad.atomic import atomic_write_text
 from sketchpad.engine.vocoder import MelVocoderNet, Vocoder, VocoderConfig, save_vocoder
 from sketchpad.errors import SketchpadError
 from sketchpad.training.dataset import Manifest
 from sketchpad.training.music import INSTALL_HINT, load_training_music
 from sketchpad.training.train import AudioBank, stderr_log
 from sketchpad.training.train_vocoder import MixedBank, VocoderTrainConfig, train_vocoder
+
+DATA_SUMMARY_NAME = "data.json"
 
 
 def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log=stderr_log):
@@ -39,6 +43,8 @@ def run_vocoder_training(*, data_dir, music_cache, run_dir, out_dir, name: str,
     """Train (resuming from ``run_dir``) and write the vocoder to ``out_dir``."""
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
     bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
+    run_dir.mkdir(parents=True, exist_ok=True)
+    atomic_write_text(run_dir / DATA_SUMMARY_NAME, json.dumps(summary))  # for --export later
     start, start_step = None, 0
     if initial is not None and not (run_dir / "checkpoint" / "state.json").is_file():
         shipped = Vocoder.load(initial, device="cpu")
@@ -61,6 +67,8 @@ def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = N
 
     ckpt = Path(run_dir) / "checkpoint"
     state = _read_state(ckpt / "state.json")
+    if data_summary is None:
+        data_summary = _read_state(Path(run_dir) / DATA_SUMMARY_NAME)
     if not state:
         raise SketchpadError(f"No vocoder checkpoint in {run_dir}.")
     config = state.get("training", {})
@@ -77,8 +85,6 @@ def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = N
 
 
 def _read_state(path: Path) -> dict:
-    import json
-
     try:
         return json.loads(path.read_text())
     except (OSError, ValueError):

@@ -59,7 +59,8 @@ def test_vocoder_trains_adversarially_resumes_and_exports(tiny_data, tmp_path):
     assert any("warm start" in line and "step 6" in line for line in lines)
     assert json.loads((tmp_path / "run2" / "checkpoint" / "state.json").read_text())["step"] == 7
     export_vocoder(tmp_path / "run2", tmp_path / "voc3", name="voc3", log=lines.append)
-    assert Vocoder.load(tmp_path / "voc3", device="cpu").info["training"]["steps_done"] == 7
+    exported = Vocoder.load(tmp_path / "voc3", device="cpu").info
+    assert exported["training"]["steps_done"] == 7 and exported["training_data"]["dataset_items"] > 0
 
 
 def test_latent_model_trains_and_plays_through_its_vocoder(tiny_data, tmp_path):
