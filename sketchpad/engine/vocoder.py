@@ -115,8 +115,10 @@ class Vocoder:
     def render(self, log_mel: np.ndarray, samples: int) -> np.ndarray:
         """Log-mel (n_mels, F) or (channels, n_mels, F) -> float32 (samples,) or (channels, samples).
 
-        Long mels run in overlapping chunks whose overlaps are thrown away,
-        so the result equals one pass with no seams.
+        Long mels run in overlapping chunks whose overlaps are thrown away, so
+        the network's output equals one pass with no seams; Griffin-Lim
+        refinement runs per chunk (24 s), which differs from one pass only
+        within the thrown-away context's reach.
         """
         mel = np.asarray(log_mel, np.float32)
         single = mel.ndim == 2
