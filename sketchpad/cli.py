@@ -274,10 +274,8 @@ def _cmd_convert(args) -> int:
 def _cmd_reconstruct(args) -> int:
     from sketchpad.audio.export import WavMetadata, write_wav
     from sketchpad.audio.io import load_audio
-    from sketchpad.engine.model import SoundModel
-    from sketchpad.engine.registry import find_model
 
-    model = SoundModel.load(find_model(args.model))
+    model = _load_sound_model(args.model)
     audio = load_audio(args.input)
     out = model.reconstruct(audio.samples)
     metadata = WavMetadata(model=model.name, title=f"{args.input.stem} (reconstructed)")
@@ -307,6 +305,8 @@ def _cmd_generate(args) -> int:
             raise SketchpadError(f"--pitch '{args.pitch}' is not a note name such as C3 or F#2.")
     options = _generator_options(args)
     engine = load_prompt_engine(args.engine, args.model, fallback=args.engine is None)
+    if engine.model.notice:
+        print(f"note: {engine.model.notice}", file=sys.stderr)
     sounds = engine.generate(prompt, count=args.count, seed=args.seed, seconds=args.seconds,
                              pitch=pitch, **options)
     make_folder(args.out)
@@ -344,6 +344,18 @@ def _generator_options(args) -> dict:
     return options
 
 
+def _load_sound_model(name):
+    """The sound model ``name`` (or the shipped one); a notice (say, that its vocoder is
+    missing and the fallback plays) goes to stderr as one line."""
+    from sketchpad.engine.model import SoundModel
+    from sketchpad.engine.registry import find_model
+
+    model = SoundModel.load(find_model(name))
+    if model.notice:
+        print(f"note: {model.notice}", file=sys.stderr)
+    return model
+
+
 def _cmd_blend(args) -> int:
     import numpy as np
 
@@ -351,8 +363,6 @@ def _cmd_blend(args) -> int:
     from sketchpad.audio.io import load_audio
     from sketchpad.engine.blend import parse_curve
     from sketchpad.engine.blender import Blender
-    from sketchpad.engine.model import SoundModel
-    from sketchpad.engine.registry import find_model
 
     if args.mix is not None and not 0.0 <= args.mix <= 1.0:
         raise SketchpadError(f"--mix must be between 0 and 1, got {args.mix}.")
@@ -362,7 +372,7 @@ def _cmd_blend(args) -> int:
         raise SketchpadError(f"--detail must be between 0 and 100, got {args.detail:g}.")
     detail = args.detail / 100.0
     curve = parse_curve(args.curve) if args.curve is not None else None
-    model = SoundModel.load(find_model(args.model))
+    model = _load_sound_model(args.model)
     audio_a, audio_b = load_audio(args.a), load_audio(args.b)
     for name, audio in (("A", audio_a), ("B", audio_b)):
         if audio.samples.shape[0] > 1 and not np.any(audio.samples):
@@ -572,13 +582,11 @@ def _cmd_evaluate(args) -> int:
 
 
 def _detail_picture(args) -> int:
-    from sketchpad.engine.model import SoundModel
-    from sketchpad.engine.registry import find_model
     from sketchpad.training.eval_data import music_excerpts
     from sketchpad.training.evaluate import detail_comparison
     from sketchpad.ui.stage_pictures import write_stage_pictures
 
-    model = SoundModel.load(find_model(args.model))
+    model = _load_sound_model(args.model)
     if not model.directions:
         raise SketchpadError(f"Model '{model.name}' has no slider directions.")
     excerpt = music_excerpts(2, 10.0)[1]
@@ -632,13 +640,11 @@ def _cmd_evaluate_prompts(args) -> int:
 
 def _cmd_index(args) -> int:
     from sketchpad.engine.library import index_folder
-    from sketchpad.engine.model import SoundModel
-    from sketchpad.engine.registry import find_model
     from sketchpad.engine.text import shared_text_encoder
 
     if not args.folder.is_dir():
         raise SketchpadError(f"Not a folder: {args.folder}")
-    model = SoundModel.load(find_model(args.model))
+    model = _load_sound_model(args.model)
     library, summary = index_folder(args.folder, model, shared_text_encoder())
     print("\n".join(summary.lines()))
     if args.map and len(library) >= 8:

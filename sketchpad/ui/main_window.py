@@ -443,6 +443,8 @@ class MainWindow(QMainWindow):
         self.prompt_bar.set_ready(True)
         self.prompt_bar.set_engine_kind(generator.name)  # a model without a generator falls back
         self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
+        if getattr(generator.model, "notice", None):  # e.g. its vocoder is missing: the fallback plays
+            self.statusBar().showMessage(generator.model.notice, 15000)
         self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
         self.slider_panel.blockSignals(True)
         clip = self.project.clip

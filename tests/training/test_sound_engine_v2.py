@@ -144,3 +144,28 @@ def test_model_set_is_built_on_one_latent(tiny_data, tmp_path):
     flow = json.loads((paths["flow"] / "config.json").read_text())
     assert flow["sound_model"] == "set-mel" and flow["latent"]["channels"] == 8
     assert FlowGenerator.load(paths["flow"]) is not None
+
+
+def test_reconstruct_says_once_that_the_fallback_plays(tmp_path):
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    import torch
+
+    from sketchpad.engine.mel_vae import MelVAE
+    from sketchpad.engine.model import save_sound_model
+
+    torch.manual_seed(0)
+    folder = save_sound_model(tmp_path / "mel", MelVAE(TINY_LATENT), name="mel",
+                              extra_config={"vocoder": "no-such-vocoder"})
+    source = tmp_path / "in.wav"
+    sf.write(source, 0.3 * np.sin(np.arange(22050) * 0.05), 44100)
+    exe = Path(sys.executable).with_name("sketchpad")
+    run = subprocess.run([str(exe), "reconstruct", str(source), "--out", str(tmp_path / "out.wav"),
+                          "--model", str(folder)], capture_output=True, text=True, timeout=300,
+                         env={**__import__("os").environ, "SKETCHPAD_HOME": str(tmp_path / "home")})
+    assert run.returncode == 0, run.stderr
+    notes = [line for line in run.stderr.splitlines() if line.startswith("note:")]
+    assert len(notes) == 1 and "phase-gradient" in notes[0]
+    assert sf.info(str(tmp_path / "out.wav")).frames == 22050
