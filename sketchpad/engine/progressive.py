@@ -58,17 +58,19 @@ class ProgressiveRender:
 
     def render(self, model, latents: np.ndarray, start_sample: int = 0, ctx=None,
                on_piece: Callable[[int, int], None] | None = None,
-               residual: np.ndarray | None = None) -> None:
+               residual: np.ndarray | None = None, crossfade: bool = True) -> None:
         """Decode ``latents`` (channels, latent_channels, L) into the buffer, from
         the latent frame holding ``start_sample`` on, then the part before it.
         After each piece, ``ctx.progress`` reports the fraction done (and raises
         if the job was cancelled) and ``on_piece(first_sample, last_sample)`` is
         called, both on this (worker) thread. ``residual`` (frames, channels), when
-        given, is added to every piece (a file's detail, :mod:`sketchpad.engine.detail`)."""
+        given, is added to every piece (a file's detail, :mod:`sketchpad.engine.detail`).
+        ``crossfade``: fade the first piece in over what was rendered before (for a
+        change heard while playing); without it the buffer holds exactly the new render."""
         step = self.samples_per_latent
         total = min(latents.shape[2], self.done.size)
         start = min(total - 1, max(0, int(start_sample) // step))
-        crossfade = self.rendered_once
+        crossfade = crossfade and self.rendered_once
         self.done[:] = False
         for i, (first, last) in enumerate(piece_spans(total, start)):
             if ctx is not None:

@@ -492,9 +492,11 @@ class BlendPanel(QWidget):
         render.done[:] = False
         self.result_clip = None
         self._rendering = True
+        playing = self.playing  # a change heard while playing fades in; otherwise exact
         job = self.pool.submit(
             "blend-render", lambda ctx: render.render(model, blender.latents(recipe), start, ctx,
-                                                      residual=blender.residual(recipe)),
+                                                      residual=blender.residual(recipe),
+                                                      crossfade=playing),
             lane="model", on_progress=lambda f, t: self._on_render_progress(render, f),
             on_result=lambda _: self._on_rendered(render, recipe),
             on_error=lambda message: self._on_render_ended(job, message),

@@ -157,3 +157,19 @@ def test_a_and_b_slots_and_the_timeline_survive_a_restart(qtbot, window, setting
     assert restored.controls() == controls
     assert "curve" in restored.result_clip.name  # it renders the timeline, not the default mix
     again.close()
+
+
+def test_detail_at_mix_ends_plays_the_files_themselves(qtbot, window, tmp_path):
+    from sketchpad.audio.io import load_audio
+
+    panel = _ready_blend(qtbot, window, tmp_path)
+    a = load_audio(tmp_path / "a.wav").samples
+    for alpha, detail, close in ((0, 100, True), (0, 0, False)):
+        panel.result_clip = None
+        panel.detail.setValue(detail)
+        panel.alpha.setValue(alpha)
+        panel.start_render()
+        qtbot.waitUntil(lambda: panel.result_clip is not None and "mix 0.00" in panel.result_clip.name,
+                        timeout=MODEL_TIMEOUT_MS)
+        error = float(np.max(np.abs(panel.result_clip.samples - a)))
+        assert (error < 1e-4) == close, (detail, error)
