@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sketchpad.engine import blend
-from sketchpad.engine.detail import add_detail, fit_residual, sample_weights
+from sketchpad.engine.detail import add_detail, fit_residual, round_trip_residual, sample_weights
 from sketchpad.engine.features import log_mel_numpy
 from sketchpad.errors import SketchpadError
 
@@ -76,10 +76,11 @@ class Blender:
         self.zb = self._zb_plain
         self.beats_aligned = False
         channels = self.za.shape[0]
+        # Each file at A's length and channels, against the decode of its paired latents.
         self.residual_a, self.residual_b = (
-            None if audio is None else
-            fit_residual(np.asarray(audio, np.float32).reshape(len(audio), -1), self.frames, channels)
-            - self.decode(z)
+            None if audio is None else round_trip_residual(
+                model, fit_residual(np.asarray(audio, np.float32).reshape(len(audio), -1),
+                                    self.frames, channels), z)
             for audio, z in ((audio_a, self.za), (audio_b, self._zb_plain)))
 
     @classmethod

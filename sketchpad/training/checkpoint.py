@@ -21,6 +21,20 @@ from sketchpad.engine.model_files import FORMAT_VERSION
 STATE_NAME = "state.json"
 
 
+def read_json(path) -> dict:
+    """A JSON object from ``path``, or {} when it is missing or unreadable."""
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def checkpoint_step(run_dir) -> int:
+    """The step of the checkpoint in ``run_dir`` (0 when there is none)."""
+    return int(read_json(Path(run_dir) / "checkpoint" / STATE_NAME).get("step", 0))
+
+
 def optimizer_tensors(module: torch.nn.Module, optimizer) -> dict[str, torch.Tensor]:
     """AdamW moments of ``module``'s parameters, keyed ``<parameter>.exp_avg`` / ``.exp_avg_sq``."""
     names = {id(p): n for n, p in module.named_parameters()}

@@ -19,6 +19,7 @@ from sketchpad.engine.mel_vae import MelVAE
 from sketchpad.engine.model import SoundModel, save_sound_model
 from sketchpad.errors import SketchpadError
 from sketchpad.engine.vocoder import DEFAULT_VOCODER, PhaseGradientVocoder
+from sketchpad.training.checkpoint import checkpoint_step
 from sketchpad.training.dataset import Manifest
 from sketchpad.training.run import compute_directions
 from sketchpad.training.run_vocoder import training_banks
@@ -65,7 +66,7 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
     bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
     start, start_step = None, 0
-    if initial is not None and _steps_done(run_dir) == 0:
+    if initial is not None and checkpoint_step(run_dir) == 0:
         shipped = SoundModel.load(initial, device="cpu", vocoder="fallback")
         if not isinstance(shipped.vae, MelVAE) or \
                 shipped.config.latent_channels != config.architecture.latent_channels:
@@ -88,7 +89,7 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
     extra = {"vocoder": vocoder, "sample_rate": vae.config.spectral.sample_rate,
              "latent": {"channels": vae.config.latent_channels, "rate_hz": vae.config.latent_rate_hz,
                         "compression": vae.config.compression},
-             "training": {**config.to_dict(), "steps_done": _steps_done(run_dir)},
+             "training": {**config.to_dict(), "steps_done": checkpoint_step(run_dir)},
              "training_data": summary, "latent_statistics": stats, "metrics": {}}
     tensors = {}
     if directions:
@@ -103,12 +104,3 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
     save_sound_model(out_dir, vae, name=name, extra_config=extra, extra_tensors=tensors)
     log(f"model written to {out_dir}")
     return out_dir
-
-
-def _steps_done(run_dir: Path) -> int:
-    import json
-
-    try:
-        return int(json.loads((run_dir / "checkpoint" / "state.json").read_text())["step"])
-    except (OSError, ValueError, KeyError):
-        return 0

@@ -9,6 +9,7 @@ from pathlib import Path
 from sketchpad.atomic import atomic_write_text
 from sketchpad.engine.vocoder import MelVocoderNet, Vocoder, VocoderConfig, save_vocoder
 from sketchpad.errors import SketchpadError
+from sketchpad.training.checkpoint import checkpoint_step, read_json
 from sketchpad.training.dataset import Manifest
 from sketchpad.training.music import INSTALL_HINT, load_training_music
 from sketchpad.training.train import AudioBank, stderr_log
@@ -46,7 +47,7 @@ def run_vocoder_training(*, data_dir, music_cache, run_dir, out_dir, name: str,
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / DATA_SUMMARY_NAME, json.dumps(summary))  # for --export later
     start, start_step = None, 0
-    if initial is not None and not (run_dir / "checkpoint" / "state.json").is_file():
+    if initial is not None and checkpoint_step(run_dir) == 0:
         shipped = Vocoder.load(initial, device="cpu")
         # Continue the shipped model's schedule where it stopped.
         start, start_step = shipped.net, int(shipped.info.get("training", {}).get("steps_done", 0))
@@ -66,9 +67,9 @@ def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = N
     from safetensors.torch import load_file
 
     ckpt = Path(run_dir) / "checkpoint"
-    state = _read_state(ckpt / "state.json")
+    state = read_json(ckpt / "state.json")
     if data_summary is None:
-        data_summary = _read_state(Path(run_dir) / DATA_SUMMARY_NAME)
+        data_summary = read_json(Path(run_dir) / DATA_SUMMARY_NAME)
     if not state:
         raise SketchpadError(f"No vocoder checkpoint in {run_dir}.")
     config = state.get("training", {})
@@ -82,10 +83,3 @@ def export_vocoder(run_dir, out_dir, *, name: str, net: MelVocoderNet | None = N
         "metrics": {}}, half=half)
     log(f"vocoder written to {out_dir} (step {state.get('step', 0)})")
     return Path(out_dir)
-
-
-def _read_state(path: Path) -> dict:
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
