@@ -12,7 +12,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sketchpad import __version__
+from sketchpad import __version__, cli_kit
 from sketchpad.engine.prompt_engines import PROMPT_ENGINES
 from sketchpad.errors import SketchpadError
 
@@ -66,6 +66,8 @@ def _build_parser() -> argparse.ArgumentParser:
     gen.add_argument("--model", default=None,
                      help="sound model name or folder; its prompt engine ('-flow' or "
                           "'-retrieval') must sit beside it")
+
+    cli_kit.add_parser(sub)
 
     bl = sub.add_parser("blend", help="blend two sounds or songs in latent space")
     bl.add_argument("a", type=Path, help="sound A (content, and the output length)")
@@ -687,7 +689,7 @@ _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "train-vocoder": _cmd_train_vocoder, "train-latent": _cmd_train_latent,
              "build-model-set": _cmd_build_model_set, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
-             "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot,
+             "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot, "kit": cli_kit.run,
              "finetune": _cmd_finetune, "index": _cmd_index,
              "evaluate-map": _cmd_evaluate_map, "evaluate-prompts": _cmd_evaluate_prompts}
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import errno
 import os
+import re
 import struct
 import time
 from dataclasses import dataclass, field
@@ -36,6 +37,12 @@ _WAVE_FORMAT_IEEE_FLOAT = 3
 _BYTES_PER_SAMPLE = {"pcm16": 2, "pcm24": 3, "float32": 4}
 # A RIFF size field is 32 bits; leave room for the header and metadata.
 _MAX_DATA_BYTES = 0xFFFFFFFF - 64 * 1024
+
+
+def safe_file_stem(name: str) -> str:
+    """``name`` as a file name stem every OS accepts."""
+    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip(" .")
+    return stem[:80] or "sound"
 
 
 @dataclass

@@ -28,6 +28,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from sketchpad.audio.voices import VoiceMixer
 from sketchpad.errors import AudioDeviceError
 
 __all__ = ["ClipMixer", "PlaybackEngine", "available_outputs"]
@@ -302,7 +303,10 @@ def available_outputs() -> list[str]:
 
 
 class PlaybackEngine:
-    """A ClipMixer driven by a sounddevice OutputStream (all methods: UI thread).
+    """A ClipMixer and a VoiceMixer driven by one sounddevice OutputStream (UI thread).
+
+    The clip mixer plays the sound on show; the voices (``voices``) play pads,
+    keys and the pattern on top of it, from any producer thread.
 
     The stream opens on the first ``play`` and then runs continuously
     (rendering silence when stopped), so stop/seek/switch are just mixer
@@ -317,6 +321,7 @@ class PlaybackEngine:
         self.device = device
         self.blocksize = int(blocksize)
         self.mixer = ClipMixer(channels=self.channels)
+        self.voices = VoiceMixer(channels=self.channels)
         self.status_text = "not opened yet (opens on first play)"
         self.output_name: str | None = None  # device name while a stream is open
         self._stream = None
@@ -328,6 +333,7 @@ class PlaybackEngine:
         if status.output_underflow:
             self._underruns += 1
         self.mixer.fill(outdata)
+        self.voices.mix_into(outdata)
 
     # PortAudio thread, when the stream stops for any reason.
     def _on_stream_finished(self) -> None:
@@ -338,6 +344,12 @@ class PlaybackEngine:
         # AudioDeviceError collapses the message to a single line.
         self.status_text = str(AudioDeviceError(f"No audio output: {reason}"))
         return False
+
+    def open(self) -> bool:
+        """Open the output now (keys and pads need it before any clip plays).
+
+        Returns False (and sets status_text) when no output can be opened."""
+        return self._open()
 
     def _open(self) -> bool:
         if self._stream is not None:
@@ -447,6 +459,7 @@ class PlaybackEngine:
         name = self.output_name or "device"
         self._close_stream()
         self.mixer.stop()
+        self.voices.all_notes_off()
         self.status_text = str(AudioDeviceError(
             f"Audio output stopped unexpectedly ({name}); press play to retry"))
         return False

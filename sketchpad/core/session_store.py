@@ -1,4 +1,4 @@
-"""The session on disk: prompt, tiles, kept sounds and slider values survive a restart.
+"""The session on disk: prompt, tiles, kept sounds, slider values and the kit survive a restart.
 
 Layout of the session folder::
 
@@ -29,6 +29,7 @@ from sketchpad.audio.export import write_wav
 from sketchpad.audio.io import load_audio
 from sketchpad.core.clip import Clip, make_clip, with_sources
 from sketchpad.core.jobs import JobContext
+from sketchpad.core.kit import KitState
 from sketchpad.core.project import ProjectState
 from sketchpad.engine.latent_ops import SliderState
 
@@ -49,12 +50,14 @@ class Session:
     settings: dict = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)  # what could not be restored, one line each
     blend_sources: dict[str, Clip] = field(default_factory=dict)  # the blend view's "A" and "B"
+    kit: KitState = field(default_factory=KitState)  # pads and pattern
 
 
 def _clips_of(session: Session) -> dict[str, Clip]:
     """Every clip the session needs, sources of shaped clips included, by uid."""
     state = session.state
-    return with_sources([*state.tiles, *state.kept, state.clip, *session.blend_sources.values()])
+    return with_sources([*state.tiles, *state.kept, state.clip, *session.blend_sources.values(),
+                         *(pad.clip for pad in session.kit.pads)])
 
 
 def _refers_to_file(clip: Clip) -> bool:
@@ -113,7 +116,8 @@ def _save(folder: Path, session: Session, ctx: JobContext | None) -> Path:
                 "tiles": [c.uid for c in state.tiles], "kept": [c.uid for c in state.kept],
                 "current": state.clip.uid if state.clip is not None else None,
                 "prompt_history": session.prompt_history, "settings": session.settings,
-                "blend_sources": {letter: clip.uid for letter, clip in session.blend_sources.items()}}
+                "blend_sources": {letter: clip.uid for letter, clip in session.blend_sources.items()},
+                "kit": session.kit.to_json()}
     path = atomic_write_text(folder / SESSION_FILE, json.dumps(document, indent=1))
     keep = {name for e in entries.values() for name in (e.get("file"), e.get("latents")) if name}
     for stale in clip_folder.iterdir():
@@ -197,6 +201,11 @@ def load_session(folder, ctx: JobContext | None = None) -> Session:
     current = clips.get(document.get("current"))
     blend_sources = {letter: clips[uid] for letter, uid in dict(document.get("blend_sources") or {}).items()
                      if letter in ("A", "B") and uid in clips}
+    try:
+        kit = KitState.from_json(dict(document.get("kit") or {}), clips)
+    except (ValueError, TypeError, AttributeError) as err:
+        kit = KitState()
+        notes.append(f"The kit could not be restored ({err}).")
     return Session(ProjectState(tiles, kept, current),
                    [str(p) for p in document.get("prompt_history", [])][:50],
-                   dict(document.get("settings") or {}), notes, blend_sources)
+                   dict(document.get("settings") or {}), notes, blend_sources, kit)

@@ -21,6 +21,8 @@ from sketchpad import PROJECT_NAME
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
 from sketchpad.audio.playback import PlaybackEngine
 from sketchpad.core.clip import Clip, load_clip
+from sketchpad.core.keys import Keys
+from sketchpad.core.kit import Kit
 from sketchpad.core.generation import generate_clips, more_like_clips, reshape_clip
 from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
@@ -29,6 +31,8 @@ from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
 from sketchpad.ui.blend_panel import BlendPanel
+from sketchpad.ui.computer_keys import ComputerKeys
+from sketchpad.ui.kit_binding import KitBinding
 from sketchpad.ui.library_panel import LibraryPanel
 from sketchpad.ui.preferences import ExportSettings, PreferencesDialog
 from sketchpad.ui.progress_tracker import ProgressTracker
@@ -98,6 +102,10 @@ class MainWindow(QMainWindow):
         self._load_job = None
         self.generator = None  # the prompt engine, loaded in the background
         self._generator_loader = generator_loader or _default_generator_loader
+        self.kit = Kit()
+        self.kit.attach(self.engine.voices)
+        self.keys = Keys(self.kit, self.engine.voices)
+        self.computer_keys = ComputerKeys(self.keys, self)
 
         self._build_views()
         self._build_actions()
@@ -109,6 +117,8 @@ class MainWindow(QMainWindow):
         self.project.changed.connect(self._schedule_autosave)
         self.prompt_bar.values_changed.connect(self._schedule_autosave)
         self.blend_panel.changed.connect(self._schedule_autosave)
+        self.kit.changed.connect(self._schedule_autosave)
+        self.project.clip_changed.connect(self.keys.set_sound)
         self.pool.error.connect(self.show_error)
 
         self._playhead_timer = self._timer(1000 // PLAYHEAD_FPS, self._update_playhead)
@@ -123,6 +133,7 @@ class MainWindow(QMainWindow):
         self._probe_compute_device()
         self._restore_session()
         self._load_generator()
+        self.kit_binding.connect_midi()
 
     def _timer(self, interval_ms: int, slot, *, single_shot=False, start=True) -> QTimer:
         timer = QTimer(self)
@@ -202,6 +213,10 @@ class MainWindow(QMainWindow):
         self.views.addTab(self._stack, "Sound")
         self.views.addTab(self.blend_panel, "Blend")
         self.views.setTabToolTip(1, "Blend two sounds or songs: mix, timeline, morph steps, style")
+        self.kit_binding = KitBinding(self)
+        self.views.addTab(self.kit_binding.panel, "Kit")
+        self.views.setTabToolTip(2, "Pads, keys and a 16-step pattern; export the kit as WAVs, "
+                                 "SFZ and MIDI")
         self.main_splitter.addWidget(self.views)
         self.main_splitter.setSizes([330, 470])
         self.setCentralWidget(self.main_splitter)
@@ -258,6 +273,13 @@ class MainWindow(QMainWindow):
         self.loop_action = self._action("&Loop", self._on_loop_toggled, Qt.Key.Key_L,
                                         "Loop playback")
         self.loop_action.setCheckable(True)
+        self.put_on_pad_action = self._action("Put on &Pad", lambda: self.kit_binding.put_on_pad(),
+                                              Qt.Key.Key_P, "Put the current sound on a kit pad")
+        self.pattern_action = self._action("Play / Stop &Pattern", lambda: self.kit_binding.panel.toggle_pattern(),
+                                           "Shift+Space", "Loop the kit's pattern")
+        self.computer_keys_action = self._action("&Computer Keyboard Plays", self.kit_binding.set_computer_keys,
+                                                 "Ctrl+K", "A W S E D F T G Y H U J K play notes; Z/X octave")
+        self.computer_keys_action.setCheckable(True)
         for number in range(1, 10):
             self._action(f"Audition {number}", lambda _=False, i=number - 1: self.tile_grid.activate(i),
                          getattr(Qt.Key, f"Key_{number}"))
@@ -281,6 +303,9 @@ class MainWindow(QMainWindow):
         play_menu = menu.addMenu("&Playback")
         play_menu.addAction(self.play_action)
         play_menu.addAction(self.loop_action)
+        play_menu.addSeparator()
+        for action in (self.put_on_pad_action, self.pattern_action, self.computer_keys_action):
+            play_menu.addAction(action)
         self.model_menu = menu.addMenu("&Model")
         self.model_menu.aboutToShow.connect(self._fill_model_menu)
         library_menu = menu.addMenu("&Library")
@@ -773,7 +798,9 @@ class MainWindow(QMainWindow):
             self.show_error(f"Can't drag '{clip.name}' out: {err}")
 
     def show_preferences(self) -> None:
-        PreferencesDialog(self.export_settings, self).exec()
+        dialog = PreferencesDialog(self.export_settings, self, midi=self.kit_binding.midi_choice())
+        if dialog.exec():
+            self.kit_binding.choose_midi_port(dialog.midi_port())
 
     # -- session -----------------------------------------------------------------------
     def _restore_session(self) -> None:
@@ -787,25 +814,27 @@ class MainWindow(QMainWindow):
     def _on_session_loaded(self, session: Session) -> None:
         self.session_restored = True
         pristine = not (self.project.tiles or self.project.kept or self.project.clip
-                        or self.project.history.undo_label or self.blend_panel.source_clips())
+                        or self.project.history.undo_label or self.blend_panel.source_clips()
+                        or self.kit.clips())
         if not pristine:
             return  # the user started working before the old session arrived: theirs wins
         self.project.prompt_history[:] = session.prompt_history
         self.prompt_bar.set_values(session.settings.get("prompt_bar", {}))
         self.project.restore(session.state)
         self.blend_panel.restore(session.blend_sources, session.settings.get("blend", {}))
+        self.kit.restore(session.kit)
         self.project.history.clear()
         self._refresh_undo_actions()
         if session.notes:
             self.show_error(session.notes[0])
-        elif session.state.tiles or session.state.kept or session.blend_sources:
+        elif session.state.tiles or session.state.kept or session.blend_sources or self.kit.clips():
             self.statusBar().showMessage("Restored the last session.", 4000)
 
     def session(self) -> Session:
         return Session(self.project.state(), list(self.project.prompt_history),
                        {"prompt_bar": self.prompt_bar.values(),
                         "blend": self.blend_panel.controls()},
-                       blend_sources=self.blend_panel.source_clips())
+                       blend_sources=self.blend_panel.source_clips(), kit=self.kit.state())
 
     def _schedule_autosave(self) -> None:
         self._refresh_undo_actions()
@@ -938,6 +967,7 @@ class MainWindow(QMainWindow):
                       self._gesture_timer):
             timer.stop()
         self.blend_panel.shutdown()
+        self.kit_binding.shutdown()
         self.engine.close()
         self.pool.shutdown()
         if self.session_restored:

@@ -1,4 +1,4 @@
-"""Preferences: the export format and folder, chosen once and used by every export."""
+"""Preferences: the export format and folder used by every export, and the MIDI input."""
 
 from __future__ import annotations
 
@@ -50,7 +50,10 @@ class ExportSettings:
 
 
 class PreferencesDialog(QDialog):
-    def __init__(self, export: ExportSettings, parent=None):
+    """``midi``: (ports present, the chosen port, why MIDI is unavailable or None), to pick
+    the MIDI input; "" means the first port connected and "(none)" no MIDI input."""
+
+    def __init__(self, export: ExportSettings, parent=None, *, midi=None):
         super().__init__(parent)
         self.setWindowTitle("Preferences")
         self.export = export
@@ -78,12 +81,27 @@ class PreferencesDialog(QDialog):
         form.addRow("WAV format", self.depth)
         form.addRow("Sample rate", self.rate)
         form.addRow("Export folder (Ctrl+E)", folder_row)
+        self.midi = QComboBox()
+        ports, chosen, unavailable = midi or ([], "", None)
+        self.midi.addItem("First connected keyboard", "")
+        self.midi.addItem("None", "(none)")
+        for port in ports:
+            self.midi.addItem(port, port)
+        if chosen and self.midi.findData(chosen) < 0:
+            self.midi.addItem(f"{chosen} (not connected)", chosen)
+        self.midi.setCurrentIndex(max(0, self.midi.findData(chosen)))
+        if unavailable:
+            self.midi.setToolTip(f"No MIDI system: {unavailable}")
+        form.addRow("MIDI input", self.midi)
         form.addRow(buttons)
 
     def _browse(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Export folder", self.folder.text())
         if folder:
             self.folder.setText(folder)
+
+    def midi_port(self) -> str:
+        return str(self.midi.currentData())
 
     def accept(self) -> None:
         self.export.save(self.depth.currentData(), self.rate.currentData(),

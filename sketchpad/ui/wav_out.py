@@ -9,21 +9,16 @@ never cleaned up: a DAW may keep referring to them.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QApplication, QLabel
 
-from sketchpad.audio.export import WavMetadata, write_wav
+from sketchpad.audio.export import WavMetadata, safe_file_stem, write_wav
 from sketchpad.core.clip import Clip
 
-
-def safe_file_stem(name: str) -> str:
-    """``name`` as a file name stem every OS accepts."""
-    stem = re.sub(r'[\\/:*?"<>|\x00-\x1f]+', " ", name).strip(" .")
-    return stem[:80] or "sound"
+CLIP_MIME = "application/x-sketchpad-clip"  # a clip's uid, beside its WAV file URL
 
 
 def clip_metadata(clip: Clip) -> WavMetadata:
@@ -63,6 +58,7 @@ def wav_mime_data(clip: Clip, folder, *, bit_depth: str, rate: int) -> QMimeData
         write_clip_wav(clip, path, bit_depth=bit_depth, rate=rate)
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(path))])
+    mime.setData(CLIP_MIME, clip.uid.encode())  # inside the app, a drop keeps the clip itself
     return mime
 
 
@@ -78,10 +74,11 @@ class DragHandle(QLabel):
     ``start_drag()`` is called once the mouse has moved far enough with the button down.
     """
 
-    def __init__(self, start_drag, parent=None):
-        super().__init__("⠿ Drag WAV", parent)
+    def __init__(self, start_drag, parent=None, *, text: str = "⠿ Drag WAV",
+                 tip: str = "Drag the sound on show into your DAW or a folder (writes a WAV)"):
+        super().__init__(text, parent)
         self.setObjectName("dragHandle")
-        self.setToolTip("Drag the sound on show into your DAW or a folder (writes a WAV)")
+        self.setToolTip(tip)
         self.setCursor(Qt.CursorShape.OpenHandCursor)
         self._start_drag = start_drag
         self._press: QPoint | None = None
