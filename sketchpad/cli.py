@@ -182,6 +182,9 @@ def _build_parser() -> argparse.ArgumentParser:
     bench.add_argument("--device", choices=["cpu", "cuda"], default=None,
                        help="compute device for the models (default: CUDA when present)")
     bench.add_argument("--model", default=None, help="model name or folder (default: shipped)")
+    bench.add_argument("--kit-minutes", type=float, default=0.5,
+                       help="length of the kit soak (16 voices, a pattern, prompts generating)")
+    bench.add_argument("--kit-only", action="store_true", help="only the kit and keys measurements")
 
     shot = sub.add_parser("screenshot", help="save a PNG of the window mid-session "
                           "(offscreen; no display needed)")
@@ -564,8 +567,11 @@ def _cmd_finetune(args) -> int:
 def _cmd_bench(args) -> int:
     from sketchpad.bench import run_benchmarks
 
+    if args.kit_minutes <= 0:
+        raise SketchpadError(f"--kit-minutes must be positive, got {args.kit_minutes}.")
     return run_benchmarks(as_json=args.json, long_file_minutes=args.minutes,
-                          device=args.device, model_name=args.model)
+                          device=args.device, model_name=args.model, kit_minutes=args.kit_minutes,
+                          kit_only=args.kit_only)
 
 
 def _cmd_evaluate(args) -> int:

@@ -3,6 +3,8 @@
 import tempfile
 from pathlib import Path
 
+import numpy as np
+
 from sketchpad.bench import KEYS, percentiles, rate_stats
 
 ISSUE_KEYS = ["prompt_to_8_oneshots_ms", "slider_to_audio_ms", "oneshot_decode_ms",
@@ -46,3 +48,30 @@ def test_blend_evaluation_measures():
     style = rng.standard_normal((1, 8, 50)).astype(np.float32)
     out = knn_style(style[:, :, :20].copy(), style, k=1)
     np.testing.assert_allclose(out, style[:, :, :20], atol=1e-6)  # each frame is its own nearest
+
+
+def test_underruns_count_each_time_the_device_buffer_runs_dry():
+    from sketchpad.bench.kit_bench import underruns
+
+    lateness = [1.0, 2.0, 30.0, 40.0, 1.0, 12.0, 25.0, 0.5]
+    assert underruns(lateness, 10.0, 2) == 2   # allowed 10 ms late: two dry spells
+    assert underruns(lateness, 10.0, 4) == 1   # allowed 30 ms late: one
+    assert underruns([], 10.0, 2) == 0
+
+
+def test_the_paced_output_runs_the_app_callback_in_real_time():
+    import time
+
+    from sketchpad.audio.voices import plain_sound
+    from sketchpad.bench.kit_bench import PacedEngine
+
+    engine = PacedEngine()
+    try:
+        assert engine.open()
+        engine.voices.note_on("a", plain_sound(np.ones(1000, np.float32)))
+        time.sleep(0.35)
+        periods = engine.periods
+    finally:
+        engine.close()
+    assert 20 <= periods <= 40  # 0.35 s of 11.6 ms periods, not as fast as the CPU allows
+    assert engine.voices.latencies_ms().size == 1

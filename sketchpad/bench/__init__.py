@@ -46,10 +46,50 @@ KEYS = {
     "peak_rss_mb": "MB, peak memory of a short app session",
     "cold_start_s": "s, process start to a window ready for a prompt",
 }
+KIT_KEYS = {
+    "kit_note_latency_ms": "ms, MIDI note-on reaching the app to its first sample in the output "
+                           "buffer (period {period_ms:.1f} ms)",
+    "kit_callback_ms": "ms, audio callback with the pattern and up to {max_voices} voices",
+    "kit_ui_max_stall_ms": "ms, worst UI stall per 8-sound generation while the pattern plays",
+}
+
+
+def run_kit_benchmark(*, minutes: float, as_json: bool) -> dict:
+    """Kit and keys under load (see :mod:`sketchpad.bench.kit_bench`); prints unless ``as_json``."""
+    from sketchpad.bench.kit_bench import underruns
+    from sketchpad.ui.kit_soak_bench import measure_kit_soak
+
+    with tempfile.TemporaryDirectory(prefix="sketchpad-kit-bench-") as tmp:
+        soak = measure_kit_soak(Path(tmp), minutes=minutes)
+    period = soak["period_ms"]
+    results = {
+        "kit_note_latency_ms": {mode: percentiles(values) for mode, values in soak["latency_ms"].items()},
+        "kit_callback_ms": percentiles(soak["callback_ms"]),
+        "kit_ui_max_stall_ms": percentiles(soak["ui_stall_ms"]),
+        "kit_underruns": {f"buffer_{n}_periods": underruns(soak["lateness_ms"], period, n) for n in (2, 4)},
+        "kit_soak": {key: soak[key] for key in ("minutes", "tempo_bpm", "periods", "period_ms",
+                                                  "max_voices", "generations")},
+    }
+    if not as_json:
+        info = results["kit_soak"]
+        print(f"Kit soak: {info['minutes']:g} min at {info['tempo_bpm']:g} BPM, {info['periods']} periods "
+              f"of {period:.1f} ms, up to {info['max_voices']} voices, {info['generations']} generations")
+        for key, unit in KIT_KEYS.items():
+            stats = results[key]
+            rows = stats.items() if key == "kit_note_latency_ms" else [("", stats)]
+            for mode, row in rows:
+                label = f"{key}[{mode}]" if mode else key
+                print(f"  {label:30s} p50 {row['p50']:9.1f}   p95 {row['p95']:9.1f}   "
+                      f"{unit.format(**info, period_ms=period)}, {row['runs']} runs")
+        counts = results["kit_underruns"]
+        print(f"  {'kit_underruns':30s} {counts['buffer_2_periods']} with a 2-period device buffer "
+              f"({2 * period:.0f} ms), {counts['buffer_4_periods']} with 4 ({4 * period:.0f} ms)")
+    return results
 
 
 def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: int = 3,
-                   device: str | None = None, model_name: str | None = None) -> int:
+                   device: str | None = None, model_name: str | None = None,
+                   kit_minutes: float = 0.5, kit_only: bool = False) -> int:
     from sketchpad.audio.io import load_audio
     from sketchpad.bench.app_session import measure_app_session
     from sketchpad.bench.model_speed import (measure_blend_rtf, measure_model_speed,
@@ -59,6 +99,11 @@ def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: i
     from sketchpad.engine.prompt_engines import load_prompt_engine
     from sketchpad.ui.stall_bench import measure_window
 
+    if kit_only:
+        results = run_kit_benchmark(minutes=kit_minutes, as_json=as_json)
+        if as_json:
+            print(json.dumps(results))
+        return 0
     if device == "cpu":
         os.environ["SKETCHPAD_DEVICE"] = "cpu"  # the window and the app session too
     elif device == "cuda" and compute_device() != "cuda":
@@ -87,6 +132,7 @@ def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: i
         "cold_start_s": percentiles(session["cold_start_s"]),
         "device": device, "machine": machine_summary()})
     if as_json:
+        results.update(run_kit_benchmark(minutes=kit_minutes, as_json=True))
         print(json.dumps(results))
         return 0
     print(f"Sketchpad {__version__}, model {model.name}, {device} on {results['machine']}, "
@@ -104,4 +150,5 @@ def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: i
         visqol = f"   ViSQOL {stats['visqol']:.2f}" if "visqol" in stats else ""
         print(f"  {key:26s} p50 {stats['p50']:9.1f}   p95 {stats['p95']:9.1f}   "
               f"{unit}, {stats['runs']} runs{visqol}")
+    run_kit_benchmark(minutes=kit_minutes, as_json=False)
     return 0

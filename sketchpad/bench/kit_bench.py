@@ -3,10 +3,11 @@
 The machines this project runs on have no sound card, and ALSA's null device
 swallows audio as fast as it can, so it cannot show an underrun. The output
 here is a clock instead (:class:`PacedEngine`): the app's own audio callback
-runs once per device period on its own thread, exactly as PortAudio would run
-it, and a period whose audio is not ready before the previous one has played
-out counts as an underrun. Everything else is the real app: the real window,
-its prompt engine, the kit, the voice mixer, and MIDI messages going through
+runs once per device period on its own thread, as PortAudio would run it, and
+each period's lateness (callback end minus the period's due time) is kept.
+With a device buffer of B periods, a period later than B - 1 periods means the
+buffer ran dry: :func:`underruns` counts those events for any buffer size.
+Everything else is the real app: the real window, its prompt engine, the kit, the voice mixer, and MIDI messages going through
 :class:`~sketchpad.audio.midi_input.MidiInput`'s own handler.
 """
 
@@ -23,12 +24,13 @@ from sketchpad.audio.playback import PlaybackEngine
 class PacedEngine(PlaybackEngine):
     """A PlaybackEngine whose device is a real-time clock (see the module docstring).
 
-    ``callback_ms``: how long each callback took; ``underruns``: periods not
-    ready in time (a callback that ends after the previous period ran out)."""
+    ``callback_ms``: how long each callback took; ``lateness_ms``: callback end
+    minus the period's due time, per period."""
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.callback_ms: list[float] = []
+        self.lateness_ms: list[float] = []
         self.periods = 0
         self.max_voices = 0
 
@@ -40,7 +42,23 @@ class PacedEngine(PlaybackEngine):
 
     def reset_counts(self) -> None:
         self.callback_ms.clear()
-        self._underruns = self.periods = self.max_voices = 0
+        self.lateness_ms.clear()
+        self.periods = self.max_voices = 0
+
+    @property
+    def period_ms(self) -> float:
+        return 1000.0 * self.blocksize / self.sample_rate
+
+
+def underruns(lateness_ms, period_ms: float, buffer_periods: int) -> int:
+    """Times a device buffer of ``buffer_periods`` periods ran dry (runs of too-late periods)."""
+    allowed = (buffer_periods - 1) * period_ms
+    events, dry = 0, False
+    for late in lateness_ms:
+        if late > allowed and not dry:
+            events += 1
+        dry = late > allowed
+    return events
 
 
 class _Clock:
@@ -68,12 +86,12 @@ class _Clock:
             engine.voices.mix_into(out)
             end = time.perf_counter()
             engine.callback_ms.append((end - start) * 1000.0)
+            engine.lateness_ms.append((end - due) * 1000.0)
             engine.max_voices = max(engine.max_voices, engine.voices.active_voices)
             engine.periods += 1
-            if end > due + period:  # the previous period ran out before this one was ready
-                engine._underruns += 1
-                began, k = end, 0  # a real stream restarts from here too
             k += 1
+            if end - due > 1.0:  # stopped in a debugger or suspended: start afresh
+                began, k = end, 0
 
     def close(self, ignore_errors: bool = True) -> None:
         self.active = False
@@ -121,63 +139,3 @@ def measure_note_latency(engine: PacedEngine, keys, *, notes: int = 400, seed: i
         recorded = engine.voices._latency_count - before
         results[mode] = engine.voices.latencies_ms()[-recorded:].tolist()
     return results
-
-
-def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
-                     latency_notes: int = 400) -> dict:
-    """The real window with a full kit looping a busy pattern while prompts generate.
-
-    Returns underruns, periods, callback times, the most voices heard at once,
-    the UI's worst stall and the note latencies (see :func:`measure_note_latency`)."""
-    import os
-
-    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from PySide6.QtCore import QSettings
-
-    from sketchpad.ui.app import create_app
-    from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import run_event_loop_until
-    from sketchpad.ui.stall_monitor import StallMonitor
-
-    create_app()
-    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
-    engine = PacedEngine()
-    window = MainWindow(engine=engine, settings=settings, session_folder=folder / "session")
-    window.show()
-    run_event_loop_until(lambda: window.pool.pending == 0 and window.generator is not None,
-                         timeout_s=180)
-    if window.generator is None:
-        raise RuntimeError("no prompt engine: the kit soak needs the shipped models")
-    sounds = []
-    for seed, prompt in enumerate(("punchy 808 kick", "crisp snare", "closed hi hat", "deep bass C2")):
-        window.generate(prompt, 8, seed)
-        run_event_loop_until(lambda: len(window.project.tiles) == 8 and window.pool.pending == 0,
-                             timeout_s=120)
-        sounds += window.project.tiles[:4]
-    fill_kit_with_sounds(window.kit, sounds)
-    window.kit.set_pattern(busy_pattern(window.kit, tempo_bpm))
-    window.project.set_clip(sounds[-1])
-    engine.open()
-    latency = measure_note_latency(engine, window.keys, notes=latency_notes)
-    engine.reset_counts()
-    window.kit_binding.panel.play_button.setChecked(True)
-    monitor = StallMonitor(parent=window)
-    monitor.start()
-    generations = 0
-    stalls = []
-    prompts = ("warm pad C3", "punchy 808 kick", "bright bell", "plucky bass E2")
-    deadline = time.perf_counter() + minutes * 60.0
-    while time.perf_counter() < deadline:
-        window.generate(prompts[generations % len(prompts)], 8, 100 + generations)
-        run_event_loop_until(lambda: window.pool.pending == 0, timeout_s=120)
-        generations += 1
-        stalls.append(monitor.max_stall_ms)
-        monitor.reset()
-    monitor.stop()
-    window.kit_binding.panel.play_button.setChecked(False)
-    result = {"minutes": minutes, "tempo_bpm": tempo_bpm, "underruns": engine.underruns,
-              "periods": engine.periods, "period_ms": 1000.0 * engine.blocksize / engine.sample_rate,
-              "callback_ms": list(engine.callback_ms), "max_voices": engine.max_voices,
-              "generations": generations, "ui_stall_ms": stalls, "latency_ms": latency}
-    window.close()
-    return result

@@ -100,7 +100,7 @@ def pad_samples(pad: Pad, sample_rate: int = PROJECT_RATE) -> np.ndarray | None:
     out = np.ascontiguousarray(audio * gains, dtype=np.float32)
     edge = min(EDGE_FADE_FRAMES, out.shape[0] // 2)
     if edge:
-        ramp = np.linspace(0.0, 1.0, edge + 1, dtype=np.float32)[1:, None]
+        ramp = (np.arange(edge, dtype=np.float32) / np.float32(edge))[:, None]  # 0 .. (edge-1)/edge
         out[:edge] *= ramp
         out[-edge:] *= ramp[::-1]
     return out

@@ -110,15 +110,21 @@ class KitPanel(QWidget):
 
         self.cells = [[StepCell(p, s) for s in range(STEP_COUNT)] for p in range(PAD_COUNT)]
         self.row_labels = [QLabel() for _ in range(PAD_COUNT)]
+        # One light per step shows where the pattern is (cheaper to restyle than a column of cells).
+        self.step_lights = [QLabel() for _ in range(STEP_COUNT)]
         steps = QGridLayout()
         steps.setHorizontalSpacing(2)
         steps.setVerticalSpacing(2)
+        for s, light in enumerate(self.step_lights):
+            light.setObjectName("stepLight")
+            light.setFixedSize(22, 5)
+            steps.addWidget(light, 0, s + 1)
         for p in range(PAD_COUNT):
             self.row_labels[p].setObjectName("stepRowLabel")
             self.row_labels[p].setFixedWidth(110)
-            steps.addWidget(self.row_labels[p], p, 0)
+            steps.addWidget(self.row_labels[p], p + 1, 0)
             for s, cell in enumerate(self.cells[p]):
-                steps.addWidget(cell, p, s + 1)
+                steps.addWidget(cell, p + 1, s + 1)
                 cell.clicked.connect(lambda _=False, p=p, s=s: self._step_clicked(p, s))
         steps.setColumnStretch(STEP_COUNT + 1, 1)
         self.play_button = QPushButton("▶ Play pattern")
@@ -329,10 +335,10 @@ class KitPanel(QWidget):
             return
         for s in (self._shown_step, step):
             if 0 <= s < STEP_COUNT:
-                for p in range(PAD_COUNT):
-                    self.cells[p][s].setProperty("now", s == step)
-                    self.cells[p][s].style().unpolish(self.cells[p][s])
-                    self.cells[p][s].style().polish(self.cells[p][s])
+                light = self.step_lights[s]
+                light.setProperty("now", s == step)
+                light.style().unpolish(light)
+                light.style().polish(light)
         self._shown_step = step
 
     def set_midi_text(self, text: str) -> None:

@@ -25,6 +25,11 @@ def drop_files(widget, paths):
     """Send a real drag-enter + drop event pair carrying file URLs."""
     mime = QMimeData()
     mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    drop_mime(widget, mime)
+
+
+def drop_mime(widget, mime):
+    """Send a real drag-enter + drop event pair carrying ``mime``."""
     pos = QPointF(widget.width() / 2, widget.height() / 2)
     enter = QDragEnterEvent(pos.toPoint(), Qt.DropAction.CopyAction, mime,
                             Qt.MouseButton.LeftButton, Qt.KeyboardModifier.NoModifier)

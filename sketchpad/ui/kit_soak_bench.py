@@ -1,0 +1,70 @@
+"""The kit soak in the real window: a full kit looping a busy pattern while prompts generate.
+
+See :mod:`sketchpad.bench.kit_bench` for the paced output it plays through.
+"""
+
+from __future__ import annotations
+
+import time
+
+from sketchpad.bench.kit_bench import PacedEngine, busy_pattern, fill_kit_with_sounds, measure_note_latency
+
+
+def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
+                     latency_notes: int = 400) -> dict:
+    """The real window with a full kit looping a busy pattern while prompts generate.
+
+    Returns underruns, periods, callback times, the most voices heard at once,
+    the UI's worst stall and the note latencies (see :func:`measure_note_latency`)."""
+    import os
+
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from PySide6.QtCore import QSettings
+
+    from sketchpad.ui.app import create_app
+    from sketchpad.ui.main_window import MainWindow
+    from sketchpad.ui.stall_bench import run_event_loop_until
+    from sketchpad.ui.stall_monitor import StallMonitor
+
+    create_app()
+    settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
+    engine = PacedEngine()
+    window = MainWindow(engine=engine, settings=settings, session_folder=folder / "session")
+    window.show()
+    run_event_loop_until(lambda: window.pool.pending == 0 and window.generator is not None,
+                         timeout_s=180)
+    if window.generator is None:
+        raise RuntimeError("no prompt engine: the kit soak needs the shipped models")
+    sounds = []
+    for seed, prompt in enumerate(("punchy 808 kick", "crisp snare", "closed hi hat", "deep bass C2")):
+        window.generate(prompt, 8, seed)
+        run_event_loop_until(lambda: len(window.project.tiles) == 8 and window.pool.pending == 0,
+                             timeout_s=120)
+        sounds += window.project.tiles[:4]
+    fill_kit_with_sounds(window.kit, sounds)
+    window.kit.set_pattern(busy_pattern(window.kit, tempo_bpm))
+    window.project.set_clip(sounds[-1])
+    engine.open()
+    latency = measure_note_latency(engine, window.keys, notes=latency_notes)
+    engine.reset_counts()
+    window.kit_binding.panel.play_button.setChecked(True)
+    monitor = StallMonitor(parent=window)
+    monitor.start()
+    generations = 0
+    stalls = []
+    prompts = ("warm pad C3", "punchy 808 kick", "bright bell", "plucky bass E2")
+    deadline = time.perf_counter() + minutes * 60.0
+    while time.perf_counter() < deadline:
+        window.generate(prompts[generations % len(prompts)], 8, 100 + generations)
+        run_event_loop_until(lambda: window.pool.pending == 0, timeout_s=120)
+        generations += 1
+        stalls.append(monitor.max_stall_ms)
+        monitor.reset()
+    monitor.stop()
+    window.kit_binding.panel.play_button.setChecked(False)
+    result = {"minutes": minutes, "tempo_bpm": tempo_bpm, "periods": engine.periods,
+              "period_ms": engine.period_ms, "lateness_ms": list(engine.lateness_ms),
+              "callback_ms": list(engine.callback_ms), "max_voices": engine.max_voices,
+              "generations": generations, "ui_stall_ms": stalls, "latency_ms": latency}
+    window.close()
+    return result

@@ -1,0 +1,106 @@
+"""The Kit tab in the real window: pads, pattern, keys, drops, export and restart."""
+
+import numpy as np
+from PySide6.QtCore import QMimeData, Qt
+from PySide6.QtWidgets import QApplication
+
+from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.ui.main_window import MainWindow
+from sketchpad.ui.wav_out import CLIP_MIME
+
+from tests.ui.helpers import drop_files, drop_mime, write_tone
+
+
+def _open_tone(qtbot, window, path, freq=330.0):
+    window.open_file(write_tone(path, seconds=0.5, freq=freq))
+    qtbot.waitUntil(lambda: not window.is_loading and window.project.clip is not None, timeout=20000)
+    return window.project.clip
+
+
+def _notes_played(window):
+    return window.engine.voices.latencies_ms().size
+
+
+def test_pads_pattern_and_computer_keys(qtbot, window, tmp_path):
+    window.views.setCurrentWidget(window.kit_binding.panel)
+    panel = window.kit_binding.panel
+    assert "unavailable" in panel.midi_label.text() or "MIDI:" in panel.midi_label.text()
+    clip = _open_tone(qtbot, window, tmp_path / "tone.wav")
+    qtbot.keyClick(window, Qt.Key.Key_P)
+    assert window.kit.pads[0].clip is clip and panel.pads[0].title.text() == clip.name
+    qtbot.keyClick(window, Qt.Key.Key_P)  # the selected pad is full: the next free one
+    assert window.kit.pads[1].clip is clip and panel.selected == 1
+
+    qtbot.mouseClick(panel.pads[0], Qt.MouseButton.LeftButton)
+    qtbot.waitUntil(lambda: _notes_played(window) == 1, timeout=3000)
+
+    qtbot.mouseClick(panel.cells[0][4], Qt.MouseButton.LeftButton)
+    assert window.kit.pattern.velocity[0][4] == 1.0 and panel.cells[0][4].isChecked()
+    panel.tempo.setValue(174.0)
+    assert window.kit.pattern.tempo_bpm == 174.0
+    panel.play_button.click()
+    assert window.engine.voices.sequence_running
+    qtbot.waitUntil(lambda: panel._shown_step >= 0, timeout=3000)
+    panel.play_button.click()
+    assert not window.engine.voices.sequence_running
+
+    # The computer keyboard plays while switched on; K then plays instead of keeping.
+    played = _notes_played(window)
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert window.computer_keys_action.isChecked() and panel.computer_keys.isChecked()
+    window.tile_grid.setFocus()
+    target = QApplication.focusWidget() or window
+    qtbot.keyPress(target, Qt.Key.Key_A)
+    qtbot.keyRelease(target, Qt.Key.Key_A)
+    qtbot.keyClick(target, Qt.Key.Key_K)
+    qtbot.waitUntil(lambda: _notes_played(window) == played + 2, timeout=3000)
+    assert not window.project.is_kept(clip)
+    # In a text field the letters are text.
+    window.prompt_bar.edit.setFocus()
+    qtbot.keyClicks(window.prompt_bar.edit, "ask")
+    assert window.prompt_bar.edit.text() == "ask" and _notes_played(window) == played + 2
+    qtbot.keyClick(window, Qt.Key.Key_K, Qt.KeyboardModifier.ControlModifier)
+    assert not window.computer_keys.enabled
+
+
+def test_drops_fill_pads_and_the_kit_exports(qtbot, window, tmp_path, settings):
+    panel = window.kit_binding.panel
+    window.views.setCurrentWidget(panel)
+    drop_files(panel.pads[5], [write_tone(tmp_path / "dropped.wav", seconds=0.4, freq=500.0)])
+    qtbot.waitUntil(lambda: not window.kit.pads[5].empty, timeout=20000)
+    assert window.kit.pads[5].name == "dropped"
+    clip = _open_tone(qtbot, window, tmp_path / "tile.wav")
+    mime = QMimeData()
+    mime.setData(CLIP_MIME, clip.uid.encode())
+    drop_mime(panel.pads[2], mime)
+    assert window.kit.pads[2].clip is clip  # the tile itself, with its prompt and latents
+    panel.export_requested.emit()
+    folder = tmp_path / "exports" / "Sketchpad kit"
+    qtbot.waitUntil(lambda: (folder / "Sketchpad kit.sfz").exists(), timeout=20000)
+    assert sorted(p.suffix for p in folder.iterdir()) == [".mid", ".sfz", ".wav", ".wav"]
+
+
+def test_an_empty_kit_says_so_and_the_window_keeps_working(qtbot, window):
+    window.kit_binding.export()
+    assert "empty" in window.statusBar().currentMessage()
+    window.kit_binding.panel.play_button.click()  # an empty pattern plays silence
+    window.kit_binding.panel.play_button.click()
+    assert window.isVisible()
+
+
+def test_the_kit_comes_back_after_a_restart(qtbot, window, tmp_path, settings, session_folder):
+    qtbot.waitUntil(lambda: window.session_restored, timeout=20000)
+    clip = _open_tone(qtbot, window, tmp_path / "keep.wav")
+    window.kit.assign(7, clip)
+    window.kit.update_pad(7, gain_db=-4.5, pan=0.25, choke_group=2)
+    window.kit.toggle_step(7, 3, 0.5)
+    window.close()
+    again = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.session_restored and not again.kit.pads[7].empty, timeout=20000)
+    pad = again.kit.pads[7]
+    assert (pad.gain_db, pad.pan, pad.choke_group) == (-4.5, 0.25, 2)
+    np.testing.assert_array_equal(pad.clip.samples, clip.samples)
+    assert again.kit.pattern.velocity[7][3] == 0.5
+    assert again.kit_binding.panel.cells[7][3].isChecked()
+    again.close()
