@@ -20,6 +20,31 @@ from sketchpad.ui.wav_out import CLIP_MIME, DragHandle
 STEP_POLL_MS = 30
 
 
+class ElidedLabel(QLabel):
+    """A one-line label that shortens its text with an ellipsis to fit (the tooltip has it all)."""
+
+    def __init__(self, text: str = "", parent=None):
+        super().__init__(parent)
+        self._full = ""
+        self.setMinimumWidth(20)
+        self.setText(text)
+
+    def setText(self, text: str) -> None:  # noqa: N802 (Qt's name)
+        self._full = text
+        self._elide()
+
+    def text(self) -> str:  # noqa: N802
+        return self._full
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._elide()
+
+    def _elide(self) -> None:
+        shown = self.fontMetrics().elidedText(self._full, Qt.TextElideMode.ElideRight, max(20, self.width()))
+        super().setText(shown)
+
+
 class PadButton(QFrame):
     """One pad: click plays it and selects it; drop a sound or a file on it."""
 
@@ -32,13 +57,12 @@ class PadButton(QFrame):
         self.setObjectName("padButton")
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumSize(96, 58)
+        self.setMinimumSize(80, 54)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.number = QLabel(f"{index + 1}  ·  note {Kit.note_of_pad(index)}")
         self.number.setObjectName("padNumber")
-        self.title = QLabel("empty")
+        self.title = ElidedLabel("empty")
         self.title.setObjectName("padTitle")
-        self.title.setWordWrap(True)
         column = QVBoxLayout(self)
         column.setContentsMargins(6, 4, 6, 4)
         column.setSpacing(1)
@@ -75,7 +99,7 @@ class StepCell(QPushButton):
         self.pad, self.step = pad, step
         self.setObjectName("stepCell")
         self.setCheckable(True)
-        self.setFixedSize(22, 16)
+        self.setFixedSize(20, 16)
         self.setProperty("beat", step % 4 == 0)
         self.setFocusPolicy(Qt.FocusPolicy.NoFocus)
 
@@ -109,7 +133,7 @@ class KitPanel(QWidget):
         left.addWidget(self.editor)
 
         self.cells = [[StepCell(p, s) for s in range(STEP_COUNT)] for p in range(PAD_COUNT)]
-        self.row_labels = [QLabel() for _ in range(PAD_COUNT)]
+        self.row_labels = [ElidedLabel() for _ in range(PAD_COUNT)]
         # One light per step shows where the pattern is (cheaper to restyle than a column of cells).
         self.step_lights = [QLabel() for _ in range(STEP_COUNT)]
         steps = QGridLayout()
@@ -117,11 +141,11 @@ class KitPanel(QWidget):
         steps.setVerticalSpacing(2)
         for s, light in enumerate(self.step_lights):
             light.setObjectName("stepLight")
-            light.setFixedSize(22, 5)
+            light.setFixedSize(20, 5)
             steps.addWidget(light, 0, s + 1)
         for p in range(PAD_COUNT):
             self.row_labels[p].setObjectName("stepRowLabel")
-            self.row_labels[p].setFixedWidth(110)
+            self.row_labels[p].setFixedWidth(96)
             steps.addWidget(self.row_labels[p], p + 1, 0)
             for s, cell in enumerate(self.cells[p]):
                 steps.addWidget(cell, p + 1, s + 1)
@@ -139,7 +163,7 @@ class KitPanel(QWidget):
         self.tempo.valueChanged.connect(self.kit.set_tempo)
         self.swing = QSlider(Qt.Orientation.Horizontal)
         self.swing.setRange(int(SWING_RANGE[0]), int(SWING_RANGE[1]))
-        self.swing.setFixedWidth(120)
+        self.swing.setFixedWidth(90)
         self.swing.valueChanged.connect(self.kit.set_swing)
         self.swing_label = QLabel()
         clear = QPushButton("Clear")
@@ -157,27 +181,31 @@ class KitPanel(QWidget):
                        self.swing_label, clear):
             transport.addWidget(widget)
         transport.addStretch(1)
-        transport.addWidget(export)
-        transport.addWidget(self.drag_handle)
+        take_away = QHBoxLayout()
+        take_away.addStretch(1)
+        take_away.addWidget(export)
+        take_away.addWidget(self.drag_handle)
         self.keys_mode = QComboBox()
         self.keys_mode.addItem("Keys play the sound on show", "sound")
-        self.keys_mode.addItem("Keys play the kit (one pad per note)", "kit")
+        self.keys_mode.addItem("Keys play the kit (a pad per note)", "kit")
         self.keys_mode.setToolTip("What a MIDI keyboard and the computer keyboard play")
-        self.computer_keys = QCheckBox("Computer keyboard plays (Ctrl+K)")
+        self.computer_keys = QCheckBox("Computer keyboard (Ctrl+K)")
         self.computer_keys.setToolTip("A W S E D F T G Y H U J K: an octave from C; Z/X octave "
                                       "down/up; C/V velocity. While on, K does not keep a sound.")
         self.midi_label = QLabel("MIDI: not connected")
         self.midi_label.setObjectName("midiLabel")
         keys_row = QHBoxLayout()
-        keys_row.addWidget(self.keys_mode)
         keys_row.addWidget(self.computer_keys)
         keys_row.addStretch(1)
         keys_row.addWidget(self.midi_label)
+        left.addWidget(self.keys_mode)
+        left.addLayout(keys_row)
+        left.addStretch(1)
         right = QVBoxLayout()
         right.addLayout(transport)
         right.addLayout(steps)
         right.addStretch(1)
-        right.addLayout(keys_row)
+        right.addLayout(take_away)
         row = QHBoxLayout(self)
         row.addLayout(left, 0)
         row.addLayout(right, 1)
