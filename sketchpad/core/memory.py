@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 from functools import lru_cache
 
 
@@ -30,3 +31,17 @@ def release_free_memory() -> bool:
     """
     libc = _libc()
     return bool(libc.malloc_trim(0)) if libc is not None else False
+
+
+def freeze_long_lived_objects() -> int:
+    """Collect once, then exempt every object alive now from later full collections.
+
+    The loaded app holds a few hundred thousand long-lived Python objects (torch,
+    Qt wrappers, the models). Python's full collections walk them all: about
+    150 ms with the GIL held, which the audio callback and the UI cannot wait
+    out (``sketchpad bench --kit-only`` saw such a collection cost ten late audio
+    periods in a row). Call it when the app has settled, e.g. after a model
+    loads; returns how many objects are frozen."""
+    gc.collect()
+    gc.freeze()
+    return gc.get_freeze_count()

@@ -56,6 +56,9 @@ def create_app(argv: list[str] | None = None):
     """The QApplication, created once and themed."""
     from PySide6.QtWidgets import QApplication
 
+    from sketchpad.threads import favour_interactive_threads
+
+    favour_interactive_threads()
     app = QApplication.instance()
     if app is None:
         app = QApplication(argv or [sys.argv[0]])

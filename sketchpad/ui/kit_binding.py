@@ -38,6 +38,14 @@ class KitBinding:
         self.panel.computer_keys.toggled.connect(self.set_computer_keys)
         self.midi = MidiInput(self._midi_note_on, window.keys.note_off)
         self.midi_notice_shown = False
+        window.project.clip_changed.connect(window.keys.set_sound)
+        window.project.clip_changed.connect(lambda clip: self._warm_keys())  # after set_sound
+
+    def _warm_keys(self) -> None:
+        """Transpose the sound on show an octave each way in the background, while keys are in use,
+        so the first notes cost no resampling on the MIDI thread."""
+        if self.window.computer_keys.enabled or self.midi.is_open:
+            self.window.pool.submit("warm-keys", lambda ctx: self.window.keys.warm(), lane="io")
 
     # -- sounds onto pads ------------------------------------------------------------------
     def _target_pad(self) -> int:
@@ -127,6 +135,7 @@ class KitBinding:
         if on:
             self.window.engine.open()
         self.window.computer_keys.set_enabled(on)
+        self._warm_keys()
         if on:
             self.window.statusBar().showMessage(
                 "Computer keyboard plays: A W S E D F T G Y H U J K, Z/X octave, C/V velocity "

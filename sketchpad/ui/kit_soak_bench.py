@@ -14,8 +14,10 @@ def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
                      latency_notes: int = 400) -> dict:
     """The real window with a full kit looping a busy pattern while prompts generate.
 
-    Returns underruns, periods, callback times, the most voices heard at once,
-    the UI's worst stall and the note latencies (see :func:`measure_note_latency`)."""
+    Returns the periods' lateness, callback times, the most voices heard at once,
+    the UI's worst stall per generation with the pattern playing and, as a
+    baseline in the same run, with it stopped, and the note latencies (see
+    :func:`~sketchpad.bench.kit_bench.measure_note_latency`)."""
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -47,24 +49,30 @@ def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
     engine.open()
     latency = measure_note_latency(engine, window.keys, notes=latency_notes)
     engine.reset_counts()
-    window.kit_binding.panel.play_button.setChecked(True)
     monitor = StallMonitor(parent=window)
-    monitor.start()
-    generations = 0
-    stalls = []
     prompts = ("warm pad C3", "punchy 808 kick", "bright bell", "plucky bass E2")
-    deadline = time.perf_counter() + minutes * 60.0
-    while time.perf_counter() < deadline:
-        window.generate(prompts[generations % len(prompts)], 8, 100 + generations)
-        run_event_loop_until(lambda: window.pool.pending == 0, timeout_s=120)
-        generations += 1
-        stalls.append(monitor.max_stall_ms)
-        monitor.reset()
-    monitor.stop()
+
+    def generate_until(deadline: float, first_seed: int) -> list[float]:
+        stalls = []
+        monitor.start()
+        while time.perf_counter() < deadline:
+            window.generate(prompts[len(stalls) % len(prompts)], 8, first_seed + len(stalls))
+            run_event_loop_until(lambda: window.pool.pending == 0, timeout_s=120)
+            stalls.append(monitor.max_stall_ms)
+            monitor.reset()
+        monitor.stop()
+        return stalls
+
+    # The baseline, in the same run: the same generations with the pattern stopped.
+    baseline = generate_until(time.perf_counter() + min(30.0, minutes * 10.0), 10_000)
+    window.kit_binding.panel.play_button.setChecked(True)
+    stalls = generate_until(time.perf_counter() + minutes * 60.0, 100)
+    generations = len(stalls)
     window.kit_binding.panel.play_button.setChecked(False)
     result = {"minutes": minutes, "tempo_bpm": tempo_bpm, "periods": engine.periods,
               "period_ms": engine.period_ms, "lateness_ms": list(engine.lateness_ms),
               "callback_ms": list(engine.callback_ms), "max_voices": engine.max_voices,
-              "generations": generations, "ui_stall_ms": stalls, "latency_ms": latency}
+              "generations": generations, "ui_stall_ms": stalls, "ui_stall_ms_pattern_stopped": baseline,
+              "latency_ms": latency}
     window.close()
     return result

@@ -26,7 +26,7 @@ from sketchpad.core.kit import Kit
 from sketchpad.core.generation import generate_clips, more_like_clips, reshape_clip
 from sketchpad.core.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
-from sketchpad.core.memory import release_free_memory
+from sketchpad.core.memory import freeze_long_lived_objects, release_free_memory
 from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
@@ -118,7 +118,6 @@ class MainWindow(QMainWindow):
         self.prompt_bar.values_changed.connect(self._schedule_autosave)
         self.blend_panel.changed.connect(self._schedule_autosave)
         self.kit.changed.connect(self._schedule_autosave)
-        self.project.clip_changed.connect(self.keys.set_sound)
         self.pool.error.connect(self.show_error)
 
         self._playhead_timer = self._timer(1000 // PLAYHEAD_FPS, self._update_playhead)
@@ -462,6 +461,7 @@ class MainWindow(QMainWindow):
 
     def _on_generator_ready(self, generator) -> None:
         self.generator = generator
+        freeze_long_lived_objects()  # full GC passes would otherwise stall audio and UI
         library = self.library_panel.library
         if library is not None and library.model_name != generator.model.name:
             self.library_panel.import_folder(library.folder)  # latents differ per model

@@ -18,6 +18,7 @@ from PySide6.QtCore import QObject, QThread, Signal, Slot
 
 from sketchpad.core.jobs import Job, JobCancelled, JobQueue, run_job
 from sketchpad.errors import SketchpadError
+from sketchpad.threads import lower_this_thread_priority
 
 log = logging.getLogger(__name__)
 
@@ -54,6 +55,7 @@ class _Worker(QThread):
         self.current: Job | None = None
 
     def run(self) -> None:
+        lower_this_thread_priority()  # the UI and the audio callback come first
         while True:
             job = self._queue.take()
             if job is None:
