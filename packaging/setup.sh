@@ -12,6 +12,7 @@ with_tests=0
 # Shared libraries the wheels load at run time, and the Debian package of each.
 declare -A needed_libs=(
   [libportaudio.so.2]=libportaudio2          # sounddevice
+  [libasound.so.2]=libasound2                # python-rtmidi (MIDI keyboards)
   [libsndfile.so.1]=libsndfile1              # fallback for soundfile
   [libfluidsynth.so.3]=libfluidsynth3        # renders soundfonts into training data
   [libEGL.so.1]=libegl1                      # Qt

@@ -340,6 +340,7 @@ class PlaybackEngine:
             self._underruns += 1
         self.mixer.fill(outdata)
         self.voices.mix_into(outdata)
+        np.clip(outdata, -1.0, 1.0, out=outdata)  # many voices can sum past full scale
 
     # PortAudio thread, when the stream stops for any reason.
     def _on_stream_finished(self) -> None:

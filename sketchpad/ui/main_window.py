@@ -13,9 +13,8 @@ from pathlib import Path
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox,
-                               QProgressBar, QPushButton, QSplitter, QStackedWidget, QTabWidget,
-                               QToolBar, QVBoxLayout, QWidget)
+                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter,
+                               QStackedWidget, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from sketchpad import PROJECT_NAME
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
@@ -213,7 +212,11 @@ class MainWindow(QMainWindow):
         self.views.addTab(self.blend_panel, "Blend")
         self.views.setTabToolTip(1, "Blend two sounds or songs: mix, timeline, morph steps, style")
         self.kit_binding = KitBinding(self)
-        self.views.addTab(self.kit_binding.panel, "Kit")
+        kit_scroll = QScrollArea()  # the kit is taller than small screens allow: let it scroll
+        kit_scroll.setWidget(self.kit_binding.panel)
+        kit_scroll.setWidgetResizable(True)
+        kit_scroll.setFrameShape(QScrollArea.Shape.NoFrame)
+        self.views.addTab(kit_scroll, "Kit")
         self.views.setTabToolTip(2, "Pads, keys and a 16-step pattern; export the kit as WAVs, "
                                  "SFZ and MIDI")
         self.main_splitter.addWidget(self.views)

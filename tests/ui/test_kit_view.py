@@ -22,7 +22,7 @@ def _notes_played(window):
 
 
 def test_pads_pattern_and_computer_keys(qtbot, window, tmp_path):
-    window.views.setCurrentWidget(window.kit_binding.panel)
+    window.views.setCurrentIndex(2)
     panel = window.kit_binding.panel
     assert "unavailable" in panel.midi_label.text() or "MIDI:" in panel.midi_label.text()
     clip = _open_tone(qtbot, window, tmp_path / "tone.wav")
@@ -65,7 +65,7 @@ def test_pads_pattern_and_computer_keys(qtbot, window, tmp_path):
 
 def test_drops_fill_pads_and_the_kit_exports(qtbot, window, tmp_path, settings):
     panel = window.kit_binding.panel
-    window.views.setCurrentWidget(panel)
+    window.views.setCurrentIndex(2)
     drop_files(panel.pads[5], [write_tone(tmp_path / "dropped.wav", seconds=0.4, freq=500.0)])
     qtbot.waitUntil(lambda: not window.kit.pads[5].empty, timeout=20000)
     assert window.kit.pads[5].name == "dropped"
