@@ -160,12 +160,6 @@ class SoundVAE(nn.Module):
         self.encoder = Encoder(config)
         self.decoder = Decoder(config)
 
-    def frames_for(self, samples: int) -> int:
-        """STFT frames used for ``samples`` of audio: a multiple of time_downsample."""
-        hop, d = self.config.spectral.hop_samples, self.config.time_downsample
-        frames = -(-samples // hop)
-        return -(-frames // d) * d
-
     def features(self, wave: torch.Tensor) -> torch.Tensor:
         """(B, T) with T a multiple of hop * time_downsample -> log-mel (B, n_mels, T/hop)."""
         mel = log_mel(wave, self.config.spectral)

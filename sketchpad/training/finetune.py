@@ -41,6 +41,7 @@ import numpy as np
 
 from sketchpad.core.jobs import JobCancelled
 from sketchpad.errors import SketchpadError
+from sketchpad.training.checkpoint import checkpoint_step, read_json
 from sketchpad.training.train import TrainConfig, stderr_log
 
 DEFAULT_STEPS = 600
@@ -157,7 +158,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     # 1. dataset --------------------------------------------------------------
     report("dataset", 0.0, f"Reading {len(files)} sounds from {folder.name}")
     add_user_folder(data_dir, folder, progress=lambda f, text: report("dataset", f, text))
-    summary = _read_json(data_dir / "dataset.json")
+    summary = read_json(data_dir / "dataset.json")
     if summary.get("user_unreadable", 0) >= len(files):
         raise SketchpadError(f"None of the {len(files)} audio files in '{folder}' could be read.")
     manifest = Manifest.load(data_dir)
@@ -172,7 +173,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     config = (_finetune_mel_config if mel else _finetune_config)(base_model, steps, settings)
     waves = [load_audio(manifest.audio_path(i)).samples.mean(axis=1) for i in items]
     replay = []
-    if base_index is not None and _checkpoint_step(run_dir) < config.steps:  # else no training
+    if base_index is not None and checkpoint_step(run_dir) < config.steps:  # else no training
         picks = _spread(np.arange(len(base_index)), min(len(items), MAX_REPLAY_SOUNDS))
         log(f"decoding {len(picks)} sounds of {base_model.name} to mix into training")
         decoding = (lambda done: report("training", 0.0, f"Decoding {base_model.name} sounds "
@@ -197,7 +198,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     else:
         vae = train(bank, run_dir, config, log=log, should_stop=cancelled,
                     initial_weights=base_dir, on_step=on_step)
-    done = _checkpoint_step(run_dir)
+    done = checkpoint_step(run_dir)
     if cancelled() and done < config.steps:
         log(f"cancelled at step {done}/{config.steps}; run again with the name '{name}' to resume")
         raise JobCancelled("finetune")
@@ -296,7 +297,7 @@ def _refuse_foreign_model(out_dir: Path, name: str) -> None:
     """A user model of that name that a fine-tune did not write is never overwritten."""
     config_path = out_dir / "config.json"
     ours = {"config.json", "weights.safetensors"}
-    foreign = (config_path.is_file() and "finetune" not in _read_json(config_path)) or (
+    foreign = (config_path.is_file() and "finetune" not in read_json(config_path)) or (
         out_dir.is_dir() and any(p.name not in ours for p in out_dir.iterdir())) or (
         out_dir.exists() and not out_dir.is_dir())
     if foreign:
@@ -309,24 +310,12 @@ def _remember_base(work: Path, run_dir: Path, name: str, base_dir: Path) -> None
     from sketchpad.atomic import atomic_write_text
 
     state_path = work / "finetune.json"
-    previous = _read_json(state_path).get("base")
+    previous = read_json(state_path).get("base")
     if previous and previous != str(base_dir.resolve()) and (run_dir / "checkpoint").is_dir():
         raise SketchpadError(f"'{name}' was fine-tuned from {previous}; pick another name "
                              f"to start from {base_dir}.")
     work.mkdir(parents=True, exist_ok=True)
     atomic_write_text(state_path, json.dumps({"base": str(base_dir.resolve())}) + "\n")
-
-
-def _checkpoint_step(run_dir: Path) -> int:
-    return int(_read_json(run_dir / "checkpoint" / "state.json").get("step", 0))
-
-
-def _read_json(path: Path) -> dict:
-    try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    return data if isinstance(data, dict) else {}
 
 
 def _spread(candidates: np.ndarray, count: int) -> np.ndarray:

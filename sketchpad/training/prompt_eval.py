@@ -61,7 +61,6 @@ the judge is fitted in-process each run (seconds) and never saved.
 from __future__ import annotations
 
 import contextlib
-import io
 import itertools
 import json
 import os
@@ -679,22 +678,12 @@ def build_reference(per_category: int | None = None, candidates=CANDIDATES, log=
     return Reference(judge, tim, fluid, judge.embed(tim.features), judge.embed(fluid.features), summary)
 
 
-def _generate_takes_engine(engine: str) -> bool:
-    """Whether ``sketchpad generate`` accepts ``--engine engine`` (asked of its own parser)."""
-    from sketchpad.cli import _build_parser
-
-    try:
-        with contextlib.redirect_stderr(io.StringIO()):
-            _, unknown = _build_parser().parse_known_args(["generate", "x", "--out", "x", "--engine", engine])
-    except SystemExit:
-        return False
-    return not unknown
-
-
 def cold_start_seconds(engine: str, model_name=None) -> tuple[float | None, str | None]:
     """Wall time of ``python -m sketchpad generate "punchy kick" --count 8 --seed 0 --out TMP``
     in a fresh process, with ``--engine`` when the command has it. (seconds, problem)."""
-    takes_engine = _generate_takes_engine(engine)
+    from sketchpad.engine.prompt_engines import PROMPT_ENGINES
+
+    takes_engine = engine in PROMPT_ENGINES  # the generate command's --engine choices
     if not takes_engine and engine != "retrieval":
         return None, "the generate command has no --engine option"
     with tempfile.TemporaryDirectory(prefix="sketchpad-cold-") as tmp:

@@ -16,6 +16,7 @@ from sketchpad.engine.directions import (descriptors, directions_to_files, find_
                                          latent_summary)
 from sketchpad.engine.model import SoundModel
 from sketchpad.errors import SketchpadError
+from sketchpad.training.checkpoint import read_json
 from sketchpad.training.dataset import Manifest, add_user_folder, build_dataset
 from sketchpad.training.train import AudioBank, TrainConfig, _distributed, stderr_log, train
 
@@ -63,7 +64,7 @@ def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
                 last[0] = time.perf_counter()
                 log(f"dataset {fraction * 100:5.1f}%  {text}")
 
-        if (_read_json(data_dir / "dataset.json").get("status") == "complete"
+        if (read_json(data_dir / "dataset.json").get("status") == "complete"
                 and soundfont is None and phrases is None):
             log(f"reusing the dataset in {data_dir}")
         else:  # builds, resumes, or adds what the new settings ask for
@@ -84,7 +85,7 @@ def run_training(*, data_dir, run_dir, out_dir, name: str, config: TrainConfig,
         log("finding slider directions")
         directions = compute_directions(model, manifest, train_items, seed=config.seed)
         entries, tensors = directions_to_files(directions)
-        summary = _read_json(data_dir / "dataset.json")
+        summary = read_json(data_dir / "dataset.json")
         model.save(out_dir, extra_config={
             "sample_rate": model.sample_rate,
             "latent": {"channels": model.latent_channels, "rate_hz": vae.config.latent_rate_hz,
@@ -123,7 +124,7 @@ def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: T
 
     base_dir, data_dir, out_dir = Path(base_dir), Path(data_dir), Path(out_dir)
     base = SoundModel.load(base_dir, device="cpu")
-    if _read_json(data_dir / "dataset.json").get("status") != "complete":
+    if read_json(data_dir / "dataset.json").get("status") != "complete":
         raise SketchpadError(f"No complete dataset in {data_dir}: run `sketchpad train` once "
                              "to build it, or pass --data.")
     config = dataclasses.replace(config, freeze_encoder=True,
@@ -149,15 +150,6 @@ def refine_decoder(*, base_dir, data_dir, run_dir, out_dir, name: str, config: T
             save_model_folder(target, info, tensors)
     log(f"model written to {out_dir}")
     return out_dir
-
-
-def _read_json(path: Path) -> dict:
-    import json
-
-    try:
-        return json.loads(path.read_text())
-    except (OSError, ValueError):
-        return {}
 
 
 def default_threads() -> None:

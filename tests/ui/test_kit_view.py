@@ -104,3 +104,20 @@ def test_the_kit_comes_back_after_a_restart(qtbot, window, tmp_path, settings, s
     assert again.kit.pattern.velocity[7][3] == 0.5
     assert again.kit_binding.panel.cells[7][3].isChecked()
     again.close()
+
+
+def test_preferences_pick_the_midi_input(qtbot, settings):
+    from sketchpad.ui.preferences import ExportSettings, PreferencesDialog
+
+    dialog = PreferencesDialog(ExportSettings(settings), midi=(["Keystation 49"], "(none)",
+                                                               None))
+    qtbot.addWidget(dialog)
+    labels = [dialog.midi.itemText(i) for i in range(dialog.midi.count())]
+    assert labels == ["First connected keyboard", "None", "Keystation 49"]
+    assert dialog.midi_port() == "(none)"
+    dialog.midi.setCurrentIndex(2)
+    assert dialog.midi_port() == "Keystation 49"
+    gone = PreferencesDialog(ExportSettings(settings), midi=([], "Keystation 49", "no sequencer"))
+    qtbot.addWidget(gone)
+    assert gone.midi.currentText() == "Keystation 49 (not connected)"
+    assert "no sequencer" in gone.midi.toolTip()
