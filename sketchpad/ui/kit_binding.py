@@ -132,11 +132,11 @@ class KitBinding:
             control.blockSignals(True)
             control.setChecked(on)
             control.blockSignals(False)
-        if on:
-            self.window.engine.open()
         self.window.computer_keys.set_enabled(on)
         self._warm_keys()
-        if on:
+        if on and not self.window.engine.open():
+            self.window.show_error(self.window.engine.status_text)
+        elif on:
             self.window.statusBar().showMessage(
                 "Computer keyboard plays: A W S E D F T G Y H U J K, Z/X octave, C/V velocity "
                 "(K no longer keeps; Ctrl+K to stop)", 8000)

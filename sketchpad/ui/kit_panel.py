@@ -57,7 +57,7 @@ class PadButton(QFrame):
         self.setObjectName("padButton")
         self.setAcceptDrops(True)
         self.setFrameShape(QFrame.Shape.StyledPanel)
-        self.setMinimumSize(80, 54)
+        self.setMinimumSize(80, 46)
         self.setCursor(Qt.CursorShape.PointingHandCursor)
         self.number = QLabel(f"{index + 1}  ·  note {Kit.note_of_pad(index)}")
         self.number.setObjectName("padNumber")
@@ -277,7 +277,8 @@ class KitPanel(QWidget):
     def _pad_pressed(self, index: int) -> None:
         self.select_pad(index)
         if not self.kit.pads[index].empty:
-            self.engine.open()
+            if not self.engine.open():
+                self.message.emit(self.engine.status_text)
             self.kit.hit(index)
 
     def _pad_dropped(self, index: int, mime) -> None:
