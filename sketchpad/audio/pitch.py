@@ -69,3 +69,13 @@ def estimate_midi(audio, rate: int, near: int, span: float = 7.0) -> float | Non
     if f0.size < 3:
         return None
     return float(69 + 12 * np.log2(np.median(f0) / 440.0))
+
+
+def warm_pitch_estimation() -> None:
+    """Import (and so compile) librosa's pitch tracking now, on the calling thread.
+
+    Its first use costs about a second of imports and numba compilation; the app
+    pays it while the model loads, not in the first pitched prompt."""
+    import librosa
+
+    librosa.yin  # noqa: B018 - resolving the lazy attribute imports librosa.core.pitch

@@ -49,9 +49,12 @@ SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo st
 
 
 def _default_generator_loader(model_name: str | None = None, kind: str | None = None):
+    from sketchpad.audio.pitch import warm_pitch_estimation
     from sketchpad.engine.prompt_engines import load_prompt_engine
 
-    return load_prompt_engine(kind, model_name, fallback=True)
+    engine = load_prompt_engine(kind, model_name, fallback=True)
+    warm_pitch_estimation()  # else the first prompt with a note waits a second for it
+    return engine
 
 
 def format_time(seconds: float) -> str:
