@@ -18,6 +18,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
 
 from sketchpad import PROJECT_NAME
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
+from sketchpad.audio.pitch import warm_pitch_estimation
 from sketchpad.audio.playback import PlaybackEngine
 from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.keys import Keys
@@ -49,12 +50,9 @@ SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo st
 
 
 def _default_generator_loader(model_name: str | None = None, kind: str | None = None):
-    from sketchpad.audio.pitch import warm_pitch_estimation
     from sketchpad.engine.prompt_engines import load_prompt_engine
 
-    engine = load_prompt_engine(kind, model_name, fallback=True)
-    warm_pitch_estimation()  # else the first prompt with a note waits a second for it
-    return engine
+    return load_prompt_engine(kind, model_name, fallback=True)
 
 
 def format_time(seconds: float) -> str:
@@ -468,6 +466,8 @@ class MainWindow(QMainWindow):
     def _on_generator_ready(self, generator) -> None:
         self.generator = generator
         freeze_long_lived_objects()  # full GC passes would otherwise stall audio and UI
+        # Else the first prompt with a note waits about a second for pitch tracking to import.
+        self.pool.submit("warm-pitch", lambda ctx: warm_pitch_estimation(), lane="io")
         library = self.library_panel.library
         if library is not None and library.model_name != generator.model.name:
             self.library_panel.import_folder(library.folder)  # latents differ per model
