@@ -149,6 +149,8 @@ def _build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--vocoder", default="sketch-vocoder", help="vocoder the model plays through")
     tl.add_argument("--from", dest="initial", default=None, metavar="MODEL",
                     help="warm start from this latent model (name or folder), continuing its schedule")
+    tl.add_argument("--export", action="store_true",
+                    help="only write the model from the last checkpoint (e.g. after stopping a run)")
 
     ms = sub.add_parser("build-model-set", help="one coherent model set from a latent model and a "
                         "vocoder: float16 copies, the retrieval index and the prompt generator")
@@ -503,12 +505,22 @@ def _cmd_train_latent(args) -> int:
     config.architecture = replace(config.architecture, latent_channels=args.channels)
     if args.steps is not None:
         config.steps = args.steps
+    run_dir = args.checkpoints or user_data_dir() / "runs" / args.name
+    if args.export:
+        from sketchpad.engine.mel_vae import MelVAEConfig
+        from sketchpad.training.checkpoint import read_json
+
+        state = read_json(run_dir / "checkpoint" / "state.json")
+        if not state.get("step"):
+            raise SketchpadError(f"No latent model checkpoint in {run_dir}: train it first.")
+        # The checkpoint's own shape and step: nothing is trained, the model is written.
+        config.architecture = MelVAEConfig.from_dict(state["training"]["architecture"])
+        config.steps = int(state["step"])
     run_latent_training(
         data_dir=args.data or user_data_dir() / "datasets" / "default",
         music_cache=user_data_dir() / "music-cache",
-        run_dir=args.checkpoints or user_data_dir() / "runs" / args.name,
-        out_dir=args.out or user_models_dir() / args.name, name=args.name, config=config,
-        vocoder=args.vocoder, max_minutes=args.minutes,
+        run_dir=run_dir, out_dir=args.out or user_models_dir() / args.name, name=args.name,
+        config=config, vocoder=args.vocoder, max_minutes=args.minutes,
         initial=find_model(args.initial) if args.initial else None)
     return 0
 

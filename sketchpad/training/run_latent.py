@@ -10,19 +10,21 @@ switched off would show a variance near zero.
 from __future__ import annotations
 
 import dataclasses
+import json
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from sketchpad.atomic import atomic_write_text
 from sketchpad.engine.mel_vae import MelVAE
 from sketchpad.engine.model import SoundModel, save_sound_model
 from sketchpad.errors import SketchpadError
 from sketchpad.engine.vocoder import DEFAULT_VOCODER, PhaseGradientVocoder
-from sketchpad.training.checkpoint import checkpoint_step
+from sketchpad.training.checkpoint import checkpoint_step, read_json
 from sketchpad.training.dataset import Manifest
 from sketchpad.training.run import compute_directions
-from sketchpad.training.run_vocoder import training_banks
+from sketchpad.training.run_vocoder import DATA_SUMMARY_NAME, training_banks
 from sketchpad.training.train import stderr_log
 from sketchpad.training.train_mel_vae import MelTrainConfig, train_mel_vae
 
@@ -64,7 +66,13 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
     """Train (resuming from ``run_dir``, or warm-starting from the model folder ``initial``
     at the step it stopped) and write the model to ``out_dir``."""
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
-    bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
+    done = checkpoint_step(run_dir)
+    if done and done >= config.steps:  # nothing left to train: only write the model
+        bank, summary = None, read_json(run_dir / DATA_SUMMARY_NAME)
+    else:
+        bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
+        run_dir.mkdir(parents=True, exist_ok=True)
+        atomic_write_text(run_dir / DATA_SUMMARY_NAME, json.dumps(summary))  # for --export later
     start, start_step = None, 0
     if initial is not None and checkpoint_step(run_dir) == 0:
         shipped = SoundModel.load(initial, device="cpu", vocoder="fallback")

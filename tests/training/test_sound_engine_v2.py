@@ -87,6 +87,16 @@ def test_latent_model_trains_and_plays_through_its_vocoder(tiny_data, tmp_path):
                         directions=False, initial=out, log=lines.append)
     assert any("warm start" in line and "step 3" in line for line in lines)
     assert json.loads((tmp_path / "mel2" / "config.json").read_text())["training"]["steps_done"] == 5
+    # A stopped run is written from its checkpoint, with its own shape, training nothing.
+    from sketchpad.cli import main
+
+    assert main(["train-latent", "--name", "mel3", "--export", "--checkpoints", str(tmp_path / "run2"),
+                 "--data", str(tiny_data), "--out", str(tmp_path / "mel3"), "--vocoder", "fallback"]) == 0
+    written = json.loads((tmp_path / "mel3" / "config.json").read_text())
+    assert written["training"]["steps_done"] == 5 and written["latent"]["channels"] == 8
+    assert written["training_data"]["dataset_items"] > 0
+    assert main(["train-latent", "--export", "--checkpoints", str(tmp_path / "nothing"),
+                 "--data", str(tiny_data), "--out", str(tmp_path / "mel4")]) == 2
 
 
 def test_missing_vocoder_falls_back_with_a_notice(tiny_data, tmp_path):
