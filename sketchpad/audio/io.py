@@ -121,21 +121,6 @@ def resample(samples: np.ndarray, from_rate: int, to_rate: int) -> np.ndarray:
     return np.ascontiguousarray(out, dtype=np.float32)
 
 
-def transpose(samples: np.ndarray, semitones: float) -> np.ndarray:
-    """``samples`` played ``semitones`` higher (shorter) or lower (longer), as a sampler does.
-
-    Resampling, not time-stretching: pitch and length change together. Same
-    shapes as :func:`resample`; float32, C-contiguous. Fast enough for a MIDI
-    thread (about 1 ms for 2 s of stereo). Any thread.
-    """
-    data = np.ascontiguousarray(samples, dtype=np.float32)
-    if not semitones or data.shape[0] == 0:
-        return data
-    ratio = 2.0 ** (float(semitones) / 12.0)
-    out = soxr.resample(data, PROJECT_RATE * ratio, PROJECT_RATE, quality="HQ")
-    return np.ascontiguousarray(out, dtype=np.float32)
-
-
 def open_for_reading(path: Path):
     """Open ``path`` in binary mode, or raise AudioFileError saying why not."""
     name = path.name or str(path)

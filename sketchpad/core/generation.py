@@ -9,7 +9,8 @@ from sketchpad.core.clip import Clip, make_clip
 from sketchpad.core.jobs import JobContext
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
-from sketchpad.engine.retrieval import GeneratedSound, fade_out, varispeed
+from sketchpad.audio.edits import fade_out, transpose
+from sketchpad.engine.retrieval import GeneratedSound
 from sketchpad.errors import SketchpadError
 
 
@@ -99,7 +100,7 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     audio = model.decode(apply_sliders(base, state, model.directions))
     semitones = clip.origin.get("semitones") or 0.0
     if semitones:
-        audio = np.stack([varispeed(audio[:, c], model.sample_rate, semitones)
+        audio = np.stack([transpose(audio[:, c], semitones)
                           for c in range(audio.shape[1])], axis=1)
     audio = audio[: clip.frames] * np.float32(clip.origin.get("gain", 1.0))
     if audio.shape[0] < clip.frames:

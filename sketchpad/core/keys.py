@@ -19,7 +19,7 @@ from __future__ import annotations
 import threading
 from collections import OrderedDict
 
-from sketchpad.audio.io import transpose
+from sketchpad.audio.edits import transpose
 from sketchpad.audio.voices import VoiceSound, plain_sound
 from sketchpad.core.clip import Clip
 from sketchpad.core.kit import Kit, clip_root_note

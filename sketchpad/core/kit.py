@@ -20,7 +20,8 @@ from dataclasses import dataclass, field, replace
 
 import numpy as np
 
-from sketchpad.audio.io import PROJECT_RATE, resample, transpose
+from sketchpad.audio.edits import transpose
+from sketchpad.audio.io import PROJECT_RATE, resample
 from sketchpad.audio.pitch import parse_note
 from sketchpad.audio.voices import SequencePlan, VoiceSound, plain_sound
 from sketchpad.core.clip import Clip

@@ -121,7 +121,7 @@ def velocity_features(velocities) -> np.ndarray:
 
 
 def nearest_trained_note(note: int) -> int:
-    """The closest note the generator was trained on; the rest is varispeed (at most 2 semitones)."""
+    """The closest note the generator was trained on; the rest is transposed (at most 2 semitones)."""
     first, step = NOTE_GRID
     return int(min(max(first + step * round((note - first) / step), first), 108))
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 import numpy as np
 import torch
 
+from sketchpad.audio.edits import fit_seconds, transpose, trim_tail
 from sketchpad.audio.pitch import parse_note
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
 from sketchpad.errors import SketchpadError
@@ -49,7 +50,7 @@ class GeneratedSound:
     seed: int
     prompt: str
     neighbours: tuple[str, ...]  # captions of the sounds that were blended
-    semitones: float = 0.0  # varispeed applied after decoding to reach the asked pitch
+    semitones: float = 0.0  # transposition applied after decoding to reach the asked pitch
     gain: float = 1.0  # level applied after decoding (peak normalisation)
 
 
@@ -62,32 +63,6 @@ def words_of(text: str) -> set[str]:
     return out - _STOP_WORDS
 
 
-def fade_out(audio: np.ndarray, rate: int, seconds: float = 0.01) -> np.ndarray:
-    """Linear fade over the last ``seconds`` (in place; (frames,) or (frames, ch)); no click at the cut."""
-    fade = min(audio.shape[0], int(seconds * rate))
-    ramp = np.linspace(1.0, 0.0, fade, dtype=np.float32)
-    audio[audio.shape[0] - fade:] *= ramp if audio.ndim == 1 else ramp[:, None]
-    return audio
-
-
-def trim_tail(audio: np.ndarray, rate: int, floor_db: float = -60.0,
-              keep_seconds: float = 0.05) -> np.ndarray:
-    """Cut trailing silence (below ``floor_db`` relative to the peak) with a short fade."""
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    if peak <= 0:
-        return audio[: int(0.1 * rate)]
-    loud = np.flatnonzero(np.abs(audio) > peak * 10 ** (floor_db / 20))
-    end = min(audio.shape[0], int(loud[-1]) + int(keep_seconds * rate))
-    return fade_out(audio[:end].copy(), rate)
-
-
-def fit_seconds(audio: np.ndarray, rate: int, seconds: float) -> np.ndarray:
-    frames = max(1, int(seconds * rate))
-    if audio.shape[0] >= frames:
-        return fade_out(audio[:frames].copy(), rate)
-    return np.concatenate([audio, np.zeros(frames - audio.shape[0], np.float32)])
-
-
 def fit_latent_frames(latents: np.ndarray, silence: np.ndarray, frames: int) -> np.ndarray:
     """(B, C, L) latents cut to ``frames``, or padded with the silence frame (zeros are not silence)."""
     z = latents[:, :, :frames]
@@ -95,14 +70,6 @@ def fit_latent_frames(latents: np.ndarray, silence: np.ndarray, frames: int) -> 
         pad = np.broadcast_to(silence[None, :, None], (z.shape[0], z.shape[1], frames - z.shape[2]))
         z = np.concatenate([z, pad], axis=2)
     return z
-
-
-def varispeed(audio: np.ndarray, rate: int, semitones: float) -> np.ndarray:
-    """Shift pitch (and length) by ``semitones``, like a sampler playing a note higher."""
-    from sketchpad.audio.io import resample
-
-    ratio = 2.0 ** (semitones / 12.0)
-    return resample(audio, rate, max(1, int(round(rate / ratio))))
 
 
 class RetrievalIndex:
@@ -216,7 +183,7 @@ class RetrievalEngine:
 
         With a pitch, the candidates are the best-matching sounds recorded at
         one note, the one nearest the asked pitch among the closest captions;
-        the result is then varispeeded by the remaining interval, as a sampler
+        the result is then transposed by the remaining interval, as a sampler
         does, so blended members never disagree about the pitch.
         """
         order = np.argsort(-similarity)
@@ -283,7 +250,7 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
     """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
 
     With ``tune_to`` (a MIDI note), each sound's played note is measured and the
-    varispeed corrects it to that note, as a sampler's tuning would."""
+    transposing corrects it to that note, as a sampler's tuning would."""
     rate = model.sample_rate
     longest = max(z.shape[2] for z in latents)
     batch = np.concatenate([fit_latent_frames(z, silence, longest) for z in latents], axis=0)
@@ -298,7 +265,7 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
             played = estimate_midi(clip, rate, tune_to - semitones)
             shift = tune_to - played if played is not None else semitones
         if shift:
-            clip = varispeed(clip, rate, shift)
+            clip = transpose(clip, shift)
         clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
         peak = float(np.max(np.abs(clip))) if clip.size else 0.0
         gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS

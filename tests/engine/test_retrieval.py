@@ -93,18 +93,18 @@ def test_pitch_in_prompt_prefers_that_note(engine):
     assert sum("C3" in s.neighbours[0] for s in sounds) >= 3
 
 
-def test_missing_note_is_reached_by_varispeed(engine, text):
+def test_missing_note_is_reached_by_transposing(engine, text):
     top, _, shift = engine._candidates(engine.scores("piano D3", text.embed(["piano D3"])[0]), 50)
     assert shift == 2 and set(engine.index.midi_notes[top]) == {48}
     sounds = engine.generate("piano D3", count=2, seed=0)
     assert all(s.semitones == 2 for s in sounds)
 
 
-def test_varispeed_moves_a_sine_by_the_interval():
-    from sketchpad.engine.retrieval import varispeed
+def test_transpose_moves_a_sine_by_the_interval():
+    from sketchpad.audio.edits import transpose
 
     t = np.arange(RATE) / RATE
-    up = varispeed(np.sin(2 * np.pi * 220 * t).astype(np.float32), RATE, 12)
+    up = transpose(np.sin(2 * np.pi * 220 * t).astype(np.float32), 12)
     spectrum = np.abs(np.fft.rfft(up * np.hanning(len(up))))
     peak_hz = np.argmax(spectrum) * RATE / len(up)
     assert abs(peak_hz - 440) < 2 and abs(len(up) - RATE / 2) <= 1
