@@ -132,25 +132,7 @@ class KitPanel(QWidget):
         left.addLayout(pad_grid)
         left.addWidget(self.editor)
 
-        self.cells = [[StepCell(p, s) for s in range(STEP_COUNT)] for p in range(PAD_COUNT)]
-        self.row_labels = [ElidedLabel() for _ in range(PAD_COUNT)]
-        # One light per step shows where the pattern is (cheaper to restyle than a column of cells).
-        self.step_lights = [QLabel() for _ in range(STEP_COUNT)]
-        steps = QGridLayout()
-        steps.setHorizontalSpacing(2)
-        steps.setVerticalSpacing(2)
-        for s, light in enumerate(self.step_lights):
-            light.setObjectName("stepLight")
-            light.setFixedSize(20, 5)
-            steps.addWidget(light, 0, s + 1)
-        for p in range(PAD_COUNT):
-            self.row_labels[p].setObjectName("stepRowLabel")
-            self.row_labels[p].setFixedWidth(96)
-            steps.addWidget(self.row_labels[p], p + 1, 0)
-            for s, cell in enumerate(self.cells[p]):
-                steps.addWidget(cell, p + 1, s + 1)
-                cell.clicked.connect(lambda _=False, p=p, s=s: self._step_clicked(p, s))
-        steps.setColumnStretch(STEP_COUNT + 1, 1)
+        steps = self._build_step_grid()
         self.play_button = QPushButton("▶ Play pattern")
         self.play_button.setCheckable(True)
         self.play_button.setToolTip("Loop the pattern through the pads (Shift+Space)")
@@ -219,6 +201,28 @@ class KitPanel(QWidget):
         for i in range(PAD_COUNT):
             self._show_pad(i)
         self._show_pattern()
+
+    def _build_step_grid(self) -> QGridLayout:
+        self.cells = [[StepCell(p, s) for s in range(STEP_COUNT)] for p in range(PAD_COUNT)]
+        self.row_labels = [ElidedLabel() for _ in range(PAD_COUNT)]
+        # One light per step shows where the pattern is (cheaper to restyle than a column of cells).
+        self.step_lights = [QLabel() for _ in range(STEP_COUNT)]
+        steps = QGridLayout()
+        steps.setHorizontalSpacing(2)
+        steps.setVerticalSpacing(2)
+        for s, light in enumerate(self.step_lights):
+            light.setObjectName("stepLight")
+            light.setFixedSize(20, 5)
+            steps.addWidget(light, 0, s + 1)
+        for p in range(PAD_COUNT):
+            self.row_labels[p].setObjectName("stepRowLabel")
+            self.row_labels[p].setFixedWidth(96)
+            steps.addWidget(self.row_labels[p], p + 1, 0)
+            for s, cell in enumerate(self.cells[p]):
+                steps.addWidget(cell, p + 1, s + 1)
+                cell.clicked.connect(lambda _=False, p=p, s=s: self._step_clicked(p, s))
+        steps.setColumnStretch(STEP_COUNT + 1, 1)
+        return steps
 
     def _build_pad_editor(self) -> None:
         self.editor = QFrame()
