@@ -280,8 +280,8 @@ def _decode(snd: sf.SoundFile, handle, name: str, target_rate: int, progress,
                 # Before resampling: a NaN would spread over the filter length.
                 block[bad] = 0.0
                 non_finite += count
-            if source_channels > 2:
-                block = _fold_to_stereo(block)
+        if source_channels > 2:  # the empty last block too: the resampler expects two channels
+            block = _fold_to_stereo(block)
         if stream is not None:
             blocks.append(stream.resample_chunk(block, last=last))
         elif not last:

@@ -95,6 +95,8 @@ def pad_samples(pad: Pad, sample_rate: int = PROJECT_RATE) -> np.ndarray | None:
     audio = audio[:, :2]
     if pad.tune_semitones:
         audio = transpose(audio, pad.tune_semitones)
+        if audio.shape[0] == 0:  # a one-sample sound tuned up
+            audio = np.zeros((1, 2), np.float32)
     angle = (pad.pan + 1.0) * math.pi / 4.0
     gains = np.array([math.cos(angle), math.sin(angle)], np.float32) * np.float32(math.sqrt(2.0))
     gains *= np.float32(10.0 ** (pad.gain_db / 20.0))

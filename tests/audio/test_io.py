@@ -237,6 +237,19 @@ def test_more_channels_fold_to_stereo(tmp_path, channels):
     assert audio.notes == (f"Downmixed {channels} channels to stereo.",)
 
 
+def test_more_channels_at_another_rate_fold_then_resample(tmp_path):
+    # The resampler is built for two channels; the decoder's last (empty) block must match it.
+    source = np.tile(np.arange(8) / 10, (48000, 1))
+    path = tmp_path / "surround48k.wav"
+    sf.write(path, source, 48000, subtype="FLOAT")
+
+    audio = load_audio(path)
+
+    check_audio(audio, PROJECT_RATE, 2)
+    np.testing.assert_allclose(audio.samples[1000:-1000, 0], 0.3, atol=1e-3)
+    np.testing.assert_allclose(audio.samples[1000:-1000, 1], 0.4, atol=1e-3)
+
+
 # --- sanitising and progress ---------------------------------------------------
 
 
