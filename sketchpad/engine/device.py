@@ -83,13 +83,16 @@ def describe_compute_device() -> str:
     return f"CPU ({torch.get_num_threads()} threads)"
 
 
-def native_bf16() -> bool:
-    """True where the CPU computes bfloat16 natively (AMX or AVX512-BF16), or on a CUDA GPU:
-    elsewhere bf16 autocast is emulated and slower than float32."""
+def native_bf16(device: str | None = None) -> bool:
+    """True where ``device`` (default: the GPU if there is one, else the CPU) computes
+    bfloat16 natively: a CUDA GPU that supports it, or a CPU with AMX or AVX512-BF16.
+    Elsewhere bf16 autocast is emulated and slower than float32."""
     import torch
 
-    if torch.cuda.is_available():
-        return torch.cuda.is_bf16_supported()
+    if device is None:
+        device = "cuda" if torch.cuda.is_available() else "cpu"
+    if torch.device(device).type == "cuda":
+        return torch.cuda.is_available() and torch.cuda.is_bf16_supported()
     try:
         from pathlib import Path
 

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sketchpad.engine.device import compute_device, falls_back_to_cpu
+from sketchpad.engine.device import compute_device, falls_back_to_cpu, native_bf16
 from sketchpad.engine.directions import Direction, directions_from_files
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
 from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
@@ -50,6 +50,10 @@ class SoundModel:
         self.extras: dict[str, np.ndarray] = {}
         self.directions: list[Direction] = []  # slider axes, see sketchpad.engine.directions
         self._silence: np.ndarray | None = None
+        # The decoder in bfloat16 where the hardware computes it natively: on this project's
+        # AMX CPU a 3-minute blend with Detail renders 1.4x faster, and round trips move by
+        # 0.15 % of their MR-STFT distance (docs/sound-engine-v2.md).
+        self.bf16_decode = native_bf16(self.device)
 
     # -- files ---------------------------------------------------------------------
     @classmethod
@@ -118,6 +122,7 @@ class SoundModel:
         if self.vocoder is not None:
             self.vocoder.to_cpu()
         self.device = "cpu"
+        self.bf16_decode = native_bf16("cpu")
 
     # -- inference -------------------------------------------------------------------
     @falls_back_to_cpu
@@ -177,7 +182,9 @@ class SoundModel:
     def _decode_pass(self, z, first, last, lo, hi, out) -> None:
         """Decode frames [lo, hi) and write the samples of [first, last) to the start of ``out``."""
         step = self.samples_per_latent
-        decoded = self.vae.decoder(torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device))
+        x = torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device)
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16, enabled=self.bf16_decode):
+            decoded = self.vae.decoder(x)
         if self.vocoder is None:
             wave = decoded.float().cpu().numpy()
         else:
