@@ -314,18 +314,19 @@ class PlaybackEngine:
     raise: ``play`` returns False and ``status_text`` explains in one line.
     """
 
-    # Periods of device buffer asked for: the callback runs Python, which can wait
-    # for the GIL; with 4 periods (46 ms at 512 frames) `sketchpad bench --kit-only`
-    # counted no underrun in 5 minutes of 16 voices while prompts generated.
+    # Periods of device buffer asked for. The callback runs Python, which can wait for
+    # the GIL while the window repaints; more periods ride that out at the cost of
+    # latency (`sketchpad bench --kit-only` counts underruns for each choice).
+    BUFFER_CHOICES = (2, 4, 8)
     BUFFER_PERIODS = 4
 
     def __init__(self, sample_rate: int = 44100, channels: int = 2, device: int | str | None = None,
-                 blocksize: int = 512):
+                 blocksize: int = 512, buffer_periods: int = BUFFER_PERIODS):
         self.sample_rate = int(sample_rate)
         self.channels = int(channels)
         self.device = device
         self.blocksize = int(blocksize)
-        self.latency_s = self.BUFFER_PERIODS * self.blocksize / self.sample_rate
+        self.buffer_periods = int(buffer_periods)
         self.mixer = ClipMixer(channels=self.channels)
         self.voices = VoiceMixer(channels=self.channels)
         self.status_text = "not opened yet (opens on first play)"
@@ -351,6 +352,22 @@ class PlaybackEngine:
         # AudioDeviceError collapses the message to a single line.
         self.status_text = str(AudioDeviceError(f"No audio output: {reason}"))
         return False
+
+    @property
+    def latency_s(self) -> float:
+        """The device buffer asked for, in seconds."""
+        return self.buffer_periods * self.blocksize / self.sample_rate
+
+    def set_buffer_periods(self, periods: int) -> None:
+        """Change the device buffer; an open output is reopened with it (the sound stops)."""
+        periods = int(periods)
+        if periods == self.buffer_periods:
+            return
+        self.buffer_periods = periods
+        if self._stream is not None:
+            self.mixer.stop()
+            self._close_stream()
+            self._open()
 
     def open(self) -> bool:
         """Open the output now (keys and pads need it before any clip plays).

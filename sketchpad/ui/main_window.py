@@ -34,7 +34,7 @@ from sketchpad.ui.blend_panel import BlendPanel
 from sketchpad.ui.computer_keys import ComputerKeys
 from sketchpad.ui.kit_binding import KitBinding
 from sketchpad.ui.library_panel import LibraryPanel
-from sketchpad.ui.preferences import ExportSettings, PreferencesDialog
+from sketchpad.ui.preferences import ExportSettings, PreferencesDialog, audio_buffer_periods
 from sketchpad.ui.progress_tracker import ProgressTracker
 from sketchpad.ui.prompt_bar import PromptBar
 from sketchpad.ui.slider_panel import SliderPanel
@@ -98,7 +98,7 @@ class MainWindow(QMainWindow):
         self.session_restored = False
         self.project = Project()
         self.pool = WorkerPool(parent=self)
-        self.engine = engine or PlaybackEngine()
+        self.engine = engine or PlaybackEngine(buffer_periods=audio_buffer_periods(self.settings))
         self._load_job = None
         self.generator = None  # the prompt engine, loaded in the background
         self._generator_loader = generator_loader or _default_generator_loader
@@ -807,6 +807,7 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(self.export_settings, self, midi=self.kit_binding.midi_choice())
         if dialog.exec():
             self.kit_binding.choose_midi_port(dialog.midi_port())
+            self.engine.set_buffer_periods(audio_buffer_periods(self.settings))
 
     # -- session -----------------------------------------------------------------------
     def _restore_session(self) -> None:

@@ -1,4 +1,5 @@
-"""Preferences: the export format and folder used by every export, and the MIDI input."""
+"""Preferences: the export format and folder used by every export, the MIDI input and the
+audio buffer."""
 
 from __future__ import annotations
 
@@ -9,6 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QHBoxLayout, QLineEdit, QPushButton, QWidget)
 
 from sketchpad.audio.export import EXPORT_FORMATS, EXPORT_RATES
+from sketchpad.audio.playback import PlaybackEngine
 
 FORMAT_LABELS = {"pcm16": "16-bit PCM", "pcm24": "24-bit PCM", "float32": "32-bit float"}
 DEFAULT_BIT_DEPTH = "pcm24"
@@ -18,6 +20,19 @@ DEFAULT_RATE = 44100
 def default_export_folder() -> Path:
     music = Path.home() / "Music"
     return (music if music.is_dir() else Path.home()) / "Sketchpad"
+
+
+BUFFER_SETTING = "audio/buffer_periods"
+BUFFER_LABELS = {2: "lowest latency", 4: "default", 8: "safest on a busy machine"}
+
+
+def audio_buffer_periods(settings: QSettings) -> int:
+    """The device buffer chosen in Preferences, in periods of 512 frames."""
+    try:
+        value = int(settings.value(BUFFER_SETTING, PlaybackEngine.BUFFER_PERIODS))
+    except (TypeError, ValueError):
+        value = PlaybackEngine.BUFFER_PERIODS
+    return value if value in PlaybackEngine.BUFFER_CHOICES else PlaybackEngine.BUFFER_PERIODS
 
 
 class ExportSettings:
@@ -93,6 +108,13 @@ class PreferencesDialog(QDialog):
         if unavailable:
             self.midi.setToolTip(f"No MIDI system: {unavailable}")
         form.addRow("MIDI input", self.midi)
+        self.buffer = QComboBox()
+        for periods in PlaybackEngine.BUFFER_CHOICES:
+            self.buffer.addItem(f"{periods * 512 / 44100 * 1000:.0f} ms ({BUFFER_LABELS[periods]})", periods)
+        self.buffer.setCurrentIndex(PlaybackEngine.BUFFER_CHOICES.index(audio_buffer_periods(export.settings)))
+        self.buffer.setToolTip("A longer buffer rides out busy moments (no dropouts) but keys and "
+                               "pads answer later")
+        form.addRow("Audio buffer", self.buffer)
         form.addRow(buttons)
 
     def _browse(self) -> None:
@@ -104,6 +126,7 @@ class PreferencesDialog(QDialog):
         return str(self.midi.currentData())
 
     def accept(self) -> None:
+        self.export.settings.setValue(BUFFER_SETTING, int(self.buffer.currentData()))
         self.export.save(self.depth.currentData(), self.rate.currentData(),
                          self.folder.text().strip() or default_export_folder())
         super().accept()

@@ -121,3 +121,18 @@ def test_preferences_pick_the_midi_input(qtbot, settings):
     qtbot.addWidget(gone)
     assert gone.midi.currentText() == "Keystation 49 (not connected)"
     assert "no sequencer" in gone.midi.toolTip()
+
+
+def test_the_audio_buffer_is_a_preference_that_reopens_the_output(qtbot, window, settings):
+    from sketchpad.ui.preferences import BUFFER_SETTING, PreferencesDialog
+
+    assert window.engine.open() and window.engine.buffer_periods == 4
+    dialog = PreferencesDialog(window.export_settings, window, midi=([], "", None))
+    qtbot.addWidget(dialog)
+    assert dialog.buffer.currentData() == 4
+    dialog.buffer.setCurrentIndex(dialog.buffer.findData(8))
+    dialog.accept()
+    assert int(settings.value(BUFFER_SETTING)) == 8
+    window.engine.set_buffer_periods(8)
+    assert window.engine.buffer_periods == 8 and window.engine.poll()
+    assert abs(window.engine.latency_s - 8 * 512 / 44100) < 1e-9
