@@ -52,7 +52,12 @@ SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo st
 def _default_generator_loader(model_name: str | None = None, kind: str | None = None):
     from sketchpad.engine.prompt_engines import load_prompt_engine
 
-    return load_prompt_engine(kind, model_name, fallback=True)
+    engine = load_prompt_engine(kind, model_name, fallback=True)
+    # Else the first prompt with a note waits about a second for pitch tracking to import.
+    # Here, before the prompt box opens: done later in the background, the import held
+    # up autosaves for seconds (tests/ui/test_session_kill.py).
+    warm_pitch_estimation()
+    return engine
 
 
 def format_time(seconds: float) -> str:
@@ -466,8 +471,6 @@ class MainWindow(QMainWindow):
     def _on_generator_ready(self, generator) -> None:
         self.generator = generator
         freeze_long_lived_objects()  # full GC passes would otherwise stall audio and UI
-        # Else the first prompt with a note waits about a second for pitch tracking to import.
-        self.pool.submit("warm-pitch", lambda ctx: warm_pitch_estimation(), lane="io")
         library = self.library_panel.library
         if library is not None and library.model_name != generator.model.name:
             self.library_panel.import_folder(library.folder)  # latents differ per model
