@@ -7,6 +7,8 @@ from sketchpad.audio.voices import VoiceMixer
 from sketchpad.core.clip import make_clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import FIRST_PAD_NOTE, Kit
+from tests.audio.test_voices import render as render_blocks
+from tests.core.test_kit import dominant_hz
 
 RATE = 44100
 
@@ -18,15 +20,7 @@ def tone(freq=440.0, seconds=1.0, prompt=None):
 
 
 def render(mixer, frames, block=512):
-    out = np.zeros((frames, 2), np.float32)
-    for i in range(0, frames, block):
-        mixer.mix_into(out[i:i + block])
-    return out
-
-
-def dominant_hz(samples):
-    spectrum = np.abs(np.fft.rfft(samples * np.hanning(samples.shape[0])))
-    return np.argmax(spectrum) * RATE / samples.shape[0]
+    return render_blocks(mixer, frames, block)
 
 
 @pytest.fixture
