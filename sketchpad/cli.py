@@ -160,6 +160,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--vocoder-name", default="sketch-vocoder", help="name of the set's vocoder")
     ms.add_argument("--refine", type=int, default=None, metavar="N",
                     help="Griffin-Lim iterations after the vocoder (default: the vocoder's own)")
+    ms.add_argument("--refine-shape", type=float, default=None, metavar="W",
+                    help="how much of the vocoder's fine structure the refinement keeps, 0-1 "
+                    "(default: the vocoder's own)")
     ms.add_argument("--out", type=Path, default=None, help="folder (default: your models folder)")
     ms.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
     ms.add_argument("--flow-steps", type=int, default=6000, help="prompt generator training steps")
@@ -207,6 +210,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--vocoder", default="sketch-vocoder", help="vocoder of the stages table")
     ev.add_argument("--refine", type=int, nargs="+", default=[0, 8],
                     help="Griffin-Lim iterations after the vocoder to compare (default: 0 8)")
+    ev.add_argument("--refine-shape", type=float, nargs="+", default=[0.0], metavar="W",
+                    help="how much of the vocoder's own fine structure the refinement keeps, 0-1, "
+                    "each compared (default: 0, the mel's pseudo-inverse)")
     ev.add_argument("--models", nargs="*", default=None,
                     help="sound models whose round trips the stages table shows (default: --model)")
     ev.add_argument("--detail-picture", type=Path, default=None, metavar="PNG",
@@ -551,6 +557,8 @@ def _cmd_build_model_set(args) -> int:
     from sketchpad.training.model_set import build_model_set
     from sketchpad.training.run import default_threads
 
+    if args.refine_shape is not None and not 0.0 <= args.refine_shape <= 1.0:
+        raise SketchpadError(f"--refine-shape must be within 0-1, got {args.refine_shape}.")
     if args.flow_steps < 1 or (args.refine is not None and args.refine < 0):
         raise SketchpadError("--flow-steps must be 1 or more and --refine 0 or more.")
     default_threads()
@@ -558,6 +566,7 @@ def _cmd_build_model_set(args) -> int:
                             data_dir=args.data or user_data_dir() / "datasets" / "default",
                             out_root=args.out or user_models_dir(), name=args.name,
                             vocoder_name=args.vocoder_name, refine_iterations=args.refine,
+                            refine_shape=args.refine_shape,
                             flow_steps=args.flow_steps)
     for path in paths.values():
         print(path)
@@ -624,10 +633,12 @@ def _evaluate_stages(args) -> int:
 
     if any(n < 0 for n in args.refine):
         raise SketchpadError("--refine takes iteration counts of 0 or more.")
+    if any(not 0.0 <= w <= 1.0 for w in args.refine_shape):
+        raise SketchpadError("--refine-shape takes weights from 0 to 1.")
     from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 
     models = args.models if args.models is not None else [args.model or DEFAULT_SOUND_MODEL]
-    codecs = stage_codecs(args.vocoder, args.refine, models)
+    codecs = stage_codecs(args.vocoder, args.refine, models, args.refine_shape)
     items = load_items(True, True, music_count=args.music,
                        warn=lambda line: print(line, file=sys.stderr))
     if not items:

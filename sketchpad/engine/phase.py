@@ -14,6 +14,8 @@ optional refinement shares:
   bins, so a long song costs a fraction of a second per minute.
 * :func:`fast_griffin_lim`: Griffin-Lim with momentum (Perraudin et al. 2013)
   from any starting phase.
+* :func:`match_mel`: a magnitude rescaled band by band to a given mel, which
+  keeps its fine structure (the neural vocoder's refinement target).
 
 Arrays: magnitudes are (n_fft // 2 + 1, frames) float32, frames centred on
 multiples of the hop as in :func:`sketchpad.engine.features.stft`.
@@ -107,18 +109,79 @@ def _nearest(peaks: np.ndarray, index: np.ndarray) -> np.ndarray:
     return np.where(closer_left, peaks[left], peaks[right])
 
 
+def match_mel(magnitude: torch.Tensor, log_mel: torch.Tensor, config: SpectralConfig,
+              rounds: int = 3) -> torch.Tensor:
+    """``magnitude`` (..., bins, frames) rescaled band by band until its mel is ``log_mel``.
+
+    Each round multiplies every bin by the filterbank-weighted mean of its
+    bands' (wanted / current) mel ratios, so the magnitude keeps its shape
+    inside a band (harmonics stay peaks) while the band energies follow the
+    mel. Three rounds bring the mel within about 1 % where the magnitude has
+    energy; bins with none stay silent.
+    """
+    basis, spread = _mel_pair(config, magnitude.device)
+    wanted = torch.exp(log_mel.float())
+    shaped = magnitude.float()
+    for _ in range(rounds):
+        shaped = shaped * (spread @ (wanted / (basis @ shaped).clamp_min(config.log_floor)))
+    return shaped.to(magnitude.dtype)
+
+
+_mel_pairs: dict = {}
+
+
+def _mel_pair(config: SpectralConfig, device) -> tuple[torch.Tensor, torch.Tensor]:
+    """The filterbank (mels, bins) and its column-normalised transpose (bins, mels)."""
+    key = (config, str(device))
+    pair = _mel_pairs.get(key)
+    if pair is None:
+        basis = mel_basis(config, device).float()
+        pair = basis, (basis.T / basis.sum(0).clamp_min(1e-12)[:, None]).contiguous()
+        _mel_pairs[key] = pair
+    return pair
+
+
+class _Inverse:
+    """Inverse STFT for Griffin-Lim: torch.istft's result (centred, Hann, overlap-add
+    normalised by the summed squared window) at about half its cost when the hop divides
+    the FFT size, by adding whole hop-sized blocks instead of scattering frames."""
+
+    def __init__(self, config: SpectralConfig, window: torch.Tensor, frames: int, length: int):
+        self.config, self.window, self.frames, self.length = config, window, frames, length
+        n_fft, hop = config.n_fft, config.hop_samples
+        self.blocks = n_fft // hop if n_fft % hop == 0 else 0
+        if self.blocks:
+            squared = (window ** 2).reshape(self.blocks, hop)
+            norm = torch.zeros(frames + self.blocks - 1, hop, dtype=window.dtype, device=window.device)
+            for k in range(self.blocks):
+                norm[k:k + frames] += squared[k]
+            self.norm = norm.reshape(-1)[n_fft // 2: n_fft // 2 + length].clamp_min(1e-11)
+
+    def __call__(self, spec: torch.Tensor) -> torch.Tensor:
+        c = self.config
+        if not self.blocks:
+            return torch.istft(spec, c.n_fft, c.hop_samples, window=self.window, center=True,
+                               length=self.length)
+        lead = spec.shape[:-2]
+        framed = torch.fft.irfft(spec, c.n_fft, dim=-2) * self.window[:, None]
+        framed = framed.transpose(-1, -2).reshape(*lead, self.frames, self.blocks, c.hop_samples)
+        out = framed.new_zeros(*lead, self.frames + self.blocks - 1, c.hop_samples)
+        for k in range(self.blocks):
+            out[..., k:k + self.frames, :] += framed[..., k, :]
+        start = c.n_fft // 2
+        return out.reshape(*lead, -1)[..., start: start + self.length] / self.norm
+
+
 def fast_griffin_lim(magnitude: torch.Tensor, phase: torch.Tensor, config: SpectralConfig,
                      length: int, iterations: int = DEFAULT_ITERATIONS,
                      momentum: float = MOMENTUM) -> torch.Tensor:
     """Waveform (..., length) whose STFT magnitude approaches ``magnitude`` (..., bins, frames),
     starting from ``phase`` (same shape); ``iterations`` = 0 is a plain inverse STFT."""
+    magnitude, phase = magnitude.contiguous(), phase.contiguous()  # strided input: ~3x per step
     window = torch.hann_window(config.n_fft, device=magnitude.device, dtype=magnitude.dtype)
     work = (magnitude.shape[-1] - 1) * config.hop_samples  # the length whose STFT has these frames
     pad_mode = "reflect" if work > config.n_fft // 2 else "constant"
-
-    def inverse(spec):
-        return torch.istft(spec, config.n_fft, config.hop_samples, window=window,
-                           center=True, length=work)
+    inverse = _Inverse(config, window, magnitude.shape[-1], work)
 
     spec = torch.polar(magnitude, phase)
     previous = spec
@@ -127,7 +190,10 @@ def fast_griffin_lim(magnitude: torch.Tensor, phase: torch.Tensor, config: Spect
                              center=True, pad_mode=pad_mode, return_complex=True)
         # magnitude x unit phasor; dividing by |x| is several times cheaper than exp(i angle(x))
         projected = rebuilt * (magnitude / rebuilt.abs().clamp_min(1e-12))
-        spec = projected + momentum * (projected - previous)
+        # projected + momentum * (projected - previous), on the real view: complex
+        # arithmetic on CPU costs about 7x more here
+        step = torch.view_as_real(projected).mul(1.0 + momentum)
+        spec = torch.view_as_complex(step.sub_(torch.view_as_real(previous), alpha=momentum))
         previous = projected
     # The last projection, not the extrapolated point, is what the magnitude constraint holds for.
     wave = inverse(previous if iterations else spec)

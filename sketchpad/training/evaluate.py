@@ -189,10 +189,11 @@ def vocoder_from_true_mel(stage) -> Roundtrip:
 
 
 def stage_codecs(vocoder: str | Path | None, refine: Iterable[int] = (0,),
-                 models: Iterable[str | Path] = ()) -> dict[str, Roundtrip]:
+                 models: Iterable[str | Path] = (), shapes: Iterable[float] = (0.0,)
+                 ) -> dict[str, Roundtrip]:
     """Every codec of the stages table, in order: the Griffin-Lim baseline, the fallback,
-    the vocoder from the true mel (raw and with each number of refinement iterations), and
-    the full round trip of each model."""
+    the vocoder from the true mel (raw, and with each number of refinement iterations at each
+    refinement shape weight), and the full round trip of each model."""
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model
     from sketchpad.engine.vocoder import PhaseGradientVocoder, Vocoder
@@ -203,9 +204,11 @@ def stage_codecs(vocoder: str | Path | None, refine: Iterable[int] = (0,),
     if vocoder is not None:
         folder = find_model(vocoder)
         for iterations in refine:
-            stage = Vocoder.load(folder, refine_iterations=iterations)
-            label = f"vocoder {stage.name}" + (f" + {iterations} GL" if iterations else "")
-            codecs[label + " from true mel"] = vocoder_from_true_mel(stage)
+            for shape in (shapes if iterations else (0.0,)):
+                stage = Vocoder.load(folder, refine_iterations=iterations, refine_shape=shape)
+                label = f"vocoder {stage.name}" + (f" + {iterations} GL" if iterations else "")
+                label += f" shape {shape:g}" if iterations and shape else ""
+                codecs[label + " from true mel"] = vocoder_from_true_mel(stage)
     for model in models:
         loaded = SoundModel.load(find_model(model))
         latent = loaded.info.get("latent", {})

@@ -34,7 +34,8 @@ def copy_as_half(source, target, *, prefix: str, updates: dict) -> Path:
 
 
 def build_model_set(*, latent_dir, vocoder_dir, data_dir, out_root, name: str, vocoder_name: str,
-                    refine_iterations: int | None = None, flow_steps: int = 6000,
+                    refine_iterations: int | None = None, refine_shape: float | None = None,
+                    flow_steps: int = 6000,
                     log=stderr_log) -> dict[str, Path]:
     from sketchpad.engine.model import MEL_MODEL_KIND
     from sketchpad.training.build_index import build_retrieval_index
@@ -49,6 +50,8 @@ def build_model_set(*, latent_dir, vocoder_dir, data_dir, out_root, name: str, v
     voc_updates = {"name": vocoder_name}
     if refine_iterations is not None:
         voc_updates["refine_iterations"] = int(refine_iterations)
+    if refine_shape is not None:
+        voc_updates["refine_shape"] = float(refine_shape)
     paths = {"vocoder": copy_as_half(vocoder_dir, out_root / vocoder_name, prefix="net.",
                                      updates=voc_updates)}
     log(f"vocoder written to {paths['vocoder']}")

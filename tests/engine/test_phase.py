@@ -4,7 +4,7 @@ import numpy as np
 import torch
 
 from sketchpad.engine.features import SpectralConfig
-from sketchpad.engine.phase import (audio_mel, fast_griffin_lim, magnitude_to_audio, mel_to_audio,
+from sketchpad.engine.phase import (audio_mel, fast_griffin_lim, magnitude_to_audio, match_mel, mel_to_audio,
                                     phase_gradient_phase)
 from sketchpad.training.metrics import multi_resolution_stft_distance
 
@@ -56,3 +56,37 @@ def test_mel_path_handles_silence_and_tiny_input():
     tiny = np.full(10, 0.5, np.float32)
     out = mel_to_audio(audio_mel(tiny, CONFIG), len(tiny), CONFIG, iterations=2)
     assert out.shape == (10,) and np.all(np.isfinite(out))
+
+
+def test_griffin_lim_inverse_equals_torch_istft():
+    # iterations=0 is one inverse STFT: the block overlap-add must give torch.istft's samples,
+    # batched or not.
+    wave = _harmonic_with_clicks(0.4)
+    window = torch.hann_window(CONFIG.n_fft)
+    spec = torch.stft(torch.from_numpy(wave), CONFIG.n_fft, CONFIG.hop_samples, window=window,
+                      return_complex=True)
+    work = (spec.shape[-1] - 1) * CONFIG.hop_samples
+    expected = torch.istft(spec, CONFIG.n_fft, CONFIG.hop_samples, window=window, length=work)
+    ours = fast_griffin_lim(spec.abs(), spec.angle(), CONFIG, work, iterations=0)
+    assert torch.max(torch.abs(ours - expected)) < 1e-5
+    batched = fast_griffin_lim(torch.stack([spec.abs()] * 2), torch.stack([spec.angle()] * 2),
+                               CONFIG, work, iterations=0)
+    assert batched.shape == (2, work) and torch.max(torch.abs(batched[1] - expected)) < 1e-5
+
+
+def test_match_mel_reaches_the_mel_and_keeps_harmonic_peaks():
+    wave = _harmonic_with_clicks(0.5)
+    magnitude = torch.from_numpy(_magnitude(wave))
+    wanted = torch.from_numpy(audio_mel(wave * 0.25, CONFIG))[:, :magnitude.shape[-1]]
+    matched = match_mel(magnitude, wanted, CONFIG)
+    from sketchpad.engine.features import mel_basis
+    got = torch.log((mel_basis(CONFIG) @ matched).clamp_min(CONFIG.log_floor))
+    loud = wanted > wanted.max() - 6.0
+    assert torch.max(torch.abs(got - wanted)[loud]) < 0.02
+    # a quarter of the level, same shape: the harmonic at 220 Hz stays a peak over its neighbours
+    bin_220 = round(220 * CONFIG.n_fft / RATE)
+    frame = matched[:, 10]
+    assert frame[bin_220] > 4 * frame[bin_220 + 5]
+    # the exact answer is the magnitude at a quarter of the level
+    strong = magnitude[:, 10] > 0.1 * magnitude[:, 10].max()
+    assert torch.allclose(frame[strong] / magnitude[strong, 10], torch.tensor(0.25), rtol=0.05)
