@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Sets up everything Sketchpad needs on a Debian 12 machine, then returns.
 #   bash packaging/setup.sh           system libraries + .venv with the app
-#   bash packaging/setup.sh --test    the same, plus the test tools
+#   bash packaging/setup.sh --test    the same, plus the test tools, training and measurement extras
 # Safe to run again: each step is skipped when already done.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,7 +14,6 @@ declare -A needed_libs=(
   [libportaudio.so.2]=libportaudio2          # sounddevice
   [libasound.so.2]=libasound2                # python-rtmidi (MIDI keyboards)
   [libsndfile.so.1]=libsndfile1              # fallback for soundfile
-  [libfluidsynth.so.3]=libfluidsynth3        # renders soundfonts into training data
   [libEGL.so.1]=libegl1                      # Qt
   [libGL.so.1]=libgl1
   [libxkbcommon.so.0]=libxkbcommon0
@@ -35,6 +34,7 @@ for lib in "${!needed_libs[@]}"; do
 done
 python3 -c 'import venv, ensurepip' 2>/dev/null || missing+=(python3-venv python3-pip)
 if [ $with_tests = 1 ]; then  # the packaging tests validate the desktop files
+  grep -qF libfluidsynth.so.3 <<<"$known_libs" || missing+=(libfluidsynth3)  # training data
   command -v desktop-file-validate >/dev/null || missing+=(desktop-file-utils)
   command -v appstreamcli >/dev/null || missing+=(appstream)
 fi
@@ -50,7 +50,7 @@ fi
 [ -x .venv/bin/python ] || python3 -m venv .venv
 
 # Reinstall only when the declared dependencies change.
-extras=""; [ $with_tests = 1 ] && extras="[test]"
+extras=""; [ $with_tests = 1 ] && extras="[test,train,eval]"
 stamp=".venv/.sketchpad-installed$extras"
 want="$(sha256sum pyproject.toml | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then

@@ -97,7 +97,7 @@ def install_in_fresh_venv(wheel: Path, venv: Path, *, share_deps: bool) -> Path:
 
 def check_installed_paths(venv: Path) -> None:
     """The venv's sketchpad, models and resources all come from the wheel."""
-    probe = ("import sketchpad; from sketchpad.core import paths; "
+    probe = ("import sketchpad; from sketchpad import paths; "
              "print(sketchpad.__file__, paths.models_dir(), paths.resources_dir(), sep='\\n')")
     lines = _run([venv / "bin" / "python", "-c", probe], cwd=venv).stdout.split()
     outside = [line for line in lines if not Path(line).resolve().is_relative_to(venv.resolve())]

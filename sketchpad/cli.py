@@ -424,13 +424,13 @@ def _cmd_blend(args) -> int:
 
 
 def _cmd_evaluate_blend(args) -> int:
-    from sketchpad.bench.blend_eval import main
+    from sketchpad_measure.bench.blend_eval import main
 
     return main(model_name=args.model, json_path=args.json, window=not args.no_window)
 
 
 def _cmd_train(args) -> int:
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
     from sketchpad.engine.registry import user_models_dir
     from sketchpad.training.run import default_threads, run_training
     from sketchpad.training.train import TrainConfig
@@ -461,7 +461,7 @@ def _cmd_train(args) -> int:
 
 
 def _cmd_train_vocoder(args) -> int:
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
     from sketchpad.engine.registry import find_model, user_models_dir
     from sketchpad.training.run import default_threads
     from sketchpad.training.run_vocoder import run_vocoder_training
@@ -496,7 +496,7 @@ def _cmd_train_vocoder(args) -> int:
 def _cmd_train_latent(args) -> int:
     from dataclasses import replace
 
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
     from sketchpad.engine.registry import user_models_dir
     from sketchpad.training.run import default_threads
     from sketchpad.engine.registry import find_model
@@ -552,7 +552,7 @@ def _refine_decoder(args, config, folders: dict) -> int:
 
 
 def _cmd_build_model_set(args) -> int:
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
     from sketchpad.engine.registry import find_model, user_models_dir
     from sketchpad.training.model_set import build_model_set
     from sketchpad.training.run import default_threads
@@ -586,7 +586,7 @@ def _cmd_finetune(args) -> int:
 
 
 def _cmd_bench(args) -> int:
-    from sketchpad.bench import run_benchmarks
+    from sketchpad_measure.bench import run_benchmarks
 
     if args.kit_minutes <= 0:
         raise SketchpadError(f"--kit-minutes must be positive, got {args.kit_minutes}.")
@@ -597,7 +597,7 @@ def _cmd_bench(args) -> int:
 
 def _cmd_evaluate(args) -> int:
     from sketchpad.engine.registry import find_model
-    from sketchpad.training.evaluate import main as evaluate_main
+    from sketchpad_measure.quality.evaluate import main as evaluate_main
 
     if args.stages:
         return _evaluate_stages(args)
@@ -611,9 +611,9 @@ def _cmd_evaluate(args) -> int:
 
 
 def _detail_picture(args) -> int:
-    from sketchpad.training.eval_data import music_excerpts
-    from sketchpad.training.evaluate import detail_comparison
-    from sketchpad.ui.stage_pictures import write_stage_pictures
+    from sketchpad_measure.quality.eval_data import music_excerpts
+    from sketchpad_measure.quality.evaluate import detail_comparison
+    from sketchpad_measure.window.stage_pictures import write_stage_pictures
 
     model = _load_sound_model(args.model)
     if not model.directions:
@@ -629,7 +629,7 @@ def _detail_picture(args) -> int:
 def _evaluate_stages(args) -> int:
     import json
 
-    from sketchpad.training.evaluate import evaluate_codecs, load_items, stage_codecs, stages_table
+    from sketchpad_measure.quality.evaluate import evaluate_codecs, load_items, stage_codecs, stages_table
 
     if any(n < 0 for n in args.refine):
         raise SketchpadError("--refine takes iteration counts of 0 or more.")
@@ -649,21 +649,21 @@ def _evaluate_stages(args) -> int:
     if args.json is not None:
         args.json.write_text(json.dumps(result, indent=1))
     if args.pictures is not None:
-        from sketchpad.training.evaluate import picture_rows
-        from sketchpad.ui.stage_pictures import write_stage_pictures
+        from sketchpad_measure.quality.evaluate import picture_rows
+        from sketchpad_measure.window.stage_pictures import write_stage_pictures
 
         print(write_stage_pictures(args.pictures, picture_rows(codecs, items)))
     return 0
 
 
 def _cmd_evaluate_map(args) -> int:
-    from sketchpad.bench.map_eval import main
+    from sketchpad_measure.bench.map_eval import main
 
     return main(args.folder, model_name=args.model, json_path=args.json, window=not args.no_window)
 
 
 def _cmd_evaluate_prompts(args) -> int:
-    from sketchpad.training.prompt_eval import main
+    from sketchpad_measure.quality.prompt_eval import main
 
     return main(engines=args.engine, model_name=args.model, count=args.count, json_path=args.json,
                 quick=args.quick)
@@ -723,6 +723,20 @@ _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "evaluate-map": _cmd_evaluate_map, "evaluate-prompts": _cmd_evaluate_prompts}
 
 
+# Modules of the optional extras (pyproject.toml) and the extra that brings each.
+_EXTRA_OF_MODULE = {"visqol": "eval", "torchaudio": "eval", "fluidsynth": "train",
+                    "pretty_midi": "train"}
+
+
+def _missing_extra(err: ModuleNotFoundError) -> str | None:
+    """One line for a command that needs an extra that is not installed, else None."""
+    extra = _EXTRA_OF_MODULE.get((err.name or "").split(".")[0])
+    if extra is None:
+        return None
+    return (f"this command needs the '{extra}' extra ({err.name} is not installed): "
+            f".venv/bin/pip install -e '.[{extra}]', or bash packaging/setup.sh --test")
+
+
 def main(argv: list[str] | None = None) -> int:
     from sketchpad.threads import keep_numpy_blas_single_threaded
 
@@ -742,6 +756,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as err:  # noqa: BLE001 - a bug: one line here, the details in the log
+        extra = _missing_extra(err) if isinstance(err, ModuleNotFoundError) else None
+        if extra is not None:
+            print(f"sketchpad: {extra}", file=sys.stderr)
+            return EXIT_USAGE
         log = _log_crash(args.command or "gui")
         where = f"; details in {log}" if log else ""
         print(f"sketchpad: internal error ({type(err).__name__}: "
@@ -754,7 +772,7 @@ def _log_crash(command: str) -> Path | None:
     import time
     import traceback
 
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
 
     try:
         path = user_data_dir() / "crash.log"

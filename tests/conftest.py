@@ -17,3 +17,17 @@ if _SYSTEM_ALSA_CONF.exists():
     os.environ["ALSA_CONFIG_PATH"] = f"{_SYSTEM_ALSA_CONF}:{_HERE / 'asound-null.conf'}"
 # Keep settings, caches and sessions of test runs away from the user's own.
 os.environ.setdefault("SKETCHPAD_HOME", str(_HERE.parent / ".pytest_cache" / "sketchpad-home"))
+
+
+import pytest  # noqa: E402 (the environment above must be set first)
+
+
+@pytest.fixture(scope="session")
+def timgm():
+    """The small TimGM6mb font (always present with pretty_midi, a test extra)."""
+    from sketchpad.training import soundfonts
+
+    fonts = [f for f in soundfonts.available_soundfonts() if f.name == "TimGM6mb"]
+    # pretty_midi is installed with the test extras, so its font must be there: fail, never skip.
+    assert fonts, "TimGM6mb (shipped inside pretty_midi) not found"
+    return fonts[0]

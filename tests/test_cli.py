@@ -121,3 +121,15 @@ def test_a_bug_is_one_line_with_exit_1_and_the_traceback_in_the_log(tmp_path, mo
     monkeypatch.setitem(cli._COMMANDS, "info", out_of_memory)
     assert cli.main(["info", "x.wav"]) == cli.EXIT_USAGE
     assert capsys.readouterr().err.startswith("sketchpad: not enough memory")
+
+
+def test_a_missing_extra_gets_one_line_and_exit_2(monkeypatch, capsys):
+    from sketchpad import cli
+
+    def needs_visqol(args):
+        raise ModuleNotFoundError("No module named 'visqol'", name="visqol")
+
+    monkeypatch.setitem(cli._COMMANDS, "info", needs_visqol)
+    assert cli.main(["info", "x.wav"]) == 2
+    err = capsys.readouterr().err.strip()
+    assert "\n" not in err and "'eval' extra" in err and "pip install -e '.[eval]'" in err

@@ -14,7 +14,7 @@ import numpy as np
 
 from sketchpad.audio.analysis import PeakPyramid, Spectrogram, display_spectrogram
 from sketchpad.audio.io import load_audio
-from sketchpad.core.jobs import JobContext
+from sketchpad.jobs import JobContext
 
 PLAYBACK_CHANNELS = 2
 

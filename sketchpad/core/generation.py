@@ -6,7 +6,7 @@ import numpy as np
 
 from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, make_clip
-from sketchpad.core.jobs import JobContext
+from sketchpad.jobs import JobContext
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.audio.edits import fade_out, transpose

@@ -28,7 +28,7 @@ from sketchpad.atomic import atomic_write, atomic_write_text
 from sketchpad.audio.export import write_wav
 from sketchpad.audio.io import load_audio
 from sketchpad.core.clip import Clip, make_clip, with_sources
-from sketchpad.core.jobs import JobContext
+from sketchpad.jobs import JobContext
 from sketchpad.core.kit import KitState
 from sketchpad.core.project import ProjectState
 from sketchpad.engine.latent_ops import SliderState

@@ -15,6 +15,8 @@ compare sounds of any length.
 from __future__ import annotations
 
 import hashlib
+import os
+import re
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,10 +25,10 @@ import numpy as np
 import torch
 
 from sketchpad.audio.io import find_audio_files, load_audio
-from sketchpad.core.jobs import JobCancelled
-from sketchpad.core.paths import user_data_dir
 from sketchpad.engine.model_files import ModelFileError, read_model_folder, save_model_folder
 from sketchpad.errors import SketchpadError
+from sketchpad.jobs import JobCancelled
+from sketchpad.paths import user_data_dir
 
 LIBRARY_KIND = "sketchpad-library"
 MAX_SECONDS = 6.0           # analysed from each file: a one-shot, or a song's opening
@@ -127,10 +129,10 @@ def standardise(features: np.ndarray) -> np.ndarray:
     return ((features - features.mean(axis=0)) / np.maximum(spread, 1e-6)).astype(np.float32)
 
 
-def caption_of(rel: str) -> str:
-    from sketchpad.training.dataset import caption_from_path
-
-    return caption_from_path(rel)
+def caption_from_path(relative: str | os.PathLike) -> str:
+    """Lower-case words from folder and file names: 'Drums/Kicks/808 Boom.wav' -> 'drums kicks 808 boom'."""
+    words = re.split(r"[\s_\-./\\()\[\],]+", str(Path(relative).with_suffix("")).lower())
+    return " ".join(w for w in words if w)
 
 
 def cache_dir_for(folder: Path, root: Path | None = None) -> Path:
@@ -198,7 +200,7 @@ def index_folder(folder, model, text_encoder, *, ctx=None, cache_root: Path | No
                 continue
             z = model.encode(wave)[0]
             parent = Path(rel).parent.as_posix()
-            sounds.append(LibrarySound(rel=rel, caption=caption_of(rel),
+            sounds.append(LibrarySound(rel=rel, caption=caption_from_path(rel),
                                        category="" if parent == "." else parent,
                                        seconds=len(wave) / model.sample_rate,
                                        size=stat.st_size, mtime_ns=stat.st_mtime_ns))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sketchpad.core.paths import models_dir, user_data_dir
+from sketchpad.paths import models_dir, user_data_dir
 from sketchpad.engine.model_files import CONFIG_NAME
 from sketchpad.errors import SketchpadError
 

@@ -33,6 +33,7 @@ import soundfile as sf
 
 from sketchpad.atomic import atomic_write, atomic_write_text
 from sketchpad.audio.io import PROJECT_RATE, find_audio_files, load_audio
+from sketchpad.engine.library import caption_from_path
 from sketchpad.errors import AudioFileError, SketchpadError
 from sketchpad.training import captions, gm, phrases as phrase_gen, render
 from sketchpad.training.soundfonts import (SoundfontInfo, default_training_soundfont, drum_kits,
@@ -345,13 +346,6 @@ def build_dataset(out_dir: str | os.PathLike, *, soundfont: SoundfontInfo | str 
 
 
 # --- user folders -----------------------------------------------------------
-
-def caption_from_path(relative: str | os.PathLike) -> str:
-    """Lower-case words from folder and file names: 'Drums/Kicks/808 Boom.wav' -> 'drums kicks 808 boom'."""
-    p = Path(relative)
-    words = re.split(r"[\s_\-./\\()\[\],]+", str(p.with_suffix("")).lower())
-    return " ".join(w for w in words if w)
-
 
 def add_user_folder(out_dir: str | os.PathLike, folder: str | os.PathLike,
                     progress: Progress | None = None) -> Manifest:

@@ -39,7 +39,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sketchpad.core.jobs import JobCancelled
+from sketchpad.jobs import JobCancelled
 from sketchpad.errors import SketchpadError
 from sketchpad.training.checkpoint import checkpoint_step, read_json
 from sketchpad.training.train import TrainConfig, stderr_log
@@ -68,7 +68,7 @@ _PHASE_START = {"dataset": 0.0, "training": 0.05, "index": 0.8}
 
 def check_model_name(name: str) -> str:
     """``name`` if it can be a new user model's folder name, else SketchpadError."""
-    from sketchpad.core.paths import models_dir
+    from sketchpad.paths import models_dir
 
     name = str(name)
     if not name.strip():
@@ -105,7 +105,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     ``steps``: total optimiser steps (1..MAX_STEPS). ``shipped_sounds``: how
     many sounds of the base model's index join the new index (None: all,
     0: only yours; an evenly spread subset otherwise).
-    ``ctx``: a :class:`~sketchpad.core.jobs.JobContext` (or anything with
+    ``ctx``: a :class:`~sketchpad.jobs.JobContext` (or anything with
     ``progress(fraction, text)``, ``check()`` and ``cancelled``) for progress
     and cancel; ``log(line)`` gets human-readable lines. ``settings``
     overrides TrainConfig fields (e.g. learning_rate, batch_size).
@@ -113,7 +113,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
     JobCancelled when cancelled (the next call with the same name resumes).
     """
     from sketchpad.audio.io import SUPPORTED_EXTENSIONS, find_audio_files, load_audio
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
     from sketchpad.engine.directions import directions_to_files, find_directions
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model, user_models_dir

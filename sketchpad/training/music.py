@@ -3,7 +3,7 @@
 Each package's licence is recorded here and in the model cards. Some packages
 are reserved as unseen test material and are never read for training or
 tuning; ``fretsonfire-songs-muldjord`` is the held-out music of
-:mod:`sketchpad.training.eval_data`.
+:mod:`sketchpad_measure.quality.eval_data`.
 
 Decoded tracks are cached as 44.1 kHz mono int16 ``.npy`` files (decoding
 a few hours of Ogg Vorbis takes minutes; the cache loads in seconds).

@@ -15,7 +15,10 @@ from dataclasses import dataclass
 from sketchpad.training import gm
 from sketchpad.training.render import import_quietly
 
-pretty_midi = import_quietly("pretty_midi")
+
+def _pretty_midi():
+    """pretty_midi, imported on first use: it is a training extra (``pip install '.[train]'``)."""
+    return import_quietly("pretty_midi")
 
 # 16-step patterns (one bar of sixteenths), "x" = hit, "o" = accented hit.
 GROOVES = {
@@ -55,6 +58,7 @@ class Phrase:
 
 
 def _note(inst, pitch, start, end, velocity):
+    pretty_midi = _pretty_midi()
     inst.notes.append(pretty_midi.Note(velocity=int(max(1, min(127, velocity))), pitch=int(pitch),
                                        start=float(start), end=float(end)))
 
@@ -66,6 +70,7 @@ def _chord(key: int, mode: str, degree: int) -> list[int]:
 
 def make_phrase(seed: int, index: int = 0) -> Phrase:
     """Phrase number ``index`` of the family generated from ``seed``; same inputs, same phrase."""
+    pretty_midi = _pretty_midi()
     rng = random.Random(f"sketchpad-phrase:{seed}:{index}")
     arrangement = rng.choice(ARRANGEMENTS)
     style = rng.choice(sorted(GROOVES))

@@ -62,7 +62,8 @@ def _fluidsynth():
     try:
         fluidsynth = import_quietly("fluidsynth")
     except (ImportError, OSError) as exc:
-        raise SketchpadError(f"Rendering needs pyfluidsynth and libfluidsynth: {exc}") from None
+        raise SketchpadError(f"Rendering soundfonts needs the 'train' extra (pyfluidsynth) and "
+                             f"libfluidsynth ({exc}): bash packaging/setup.sh --test installs both") from None
     return fluidsynth
 
 

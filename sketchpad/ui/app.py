@@ -8,7 +8,7 @@ import sys
 import traceback
 
 from sketchpad import PROJECT_NAME
-from sketchpad.core.paths import resources_dir
+from sketchpad.paths import resources_dir
 from sketchpad.errors import SketchpadError
 
 log = logging.getLogger(__name__)

@@ -24,7 +24,7 @@ from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import Kit
 from sketchpad.core.generation import generate_clips, more_like_clips, reshape_clip
-from sketchpad.core.paths import resources_dir, user_data_dir
+from sketchpad.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
 from sketchpad.core.memory import freeze_long_lived_objects, release_free_memory
 from sketchpad.core.session_store import Session, load_session, save_session

@@ -10,7 +10,7 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
-from sketchpad.core.jobs import Job
+from sketchpad.jobs import Job
 
 SHOW_AFTER_S = 0.5
 

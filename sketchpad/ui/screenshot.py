@@ -24,7 +24,7 @@ def take_screenshot(path: Path, *, prompt: str = "warm pad C3", scale: float = 1
     from sketchpad.errors import SketchpadError
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import run_event_loop_until
+    from sketchpad.ui.event_loop import run_event_loop_until
 
     create_app()
     with tempfile.TemporaryDirectory() as scratch:

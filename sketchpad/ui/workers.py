@@ -16,7 +16,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, QThread, Signal, Slot
 
-from sketchpad.core.jobs import Job, JobCancelled, JobQueue, run_job
+from sketchpad.jobs import Job, JobCancelled, JobQueue, run_job
 from sketchpad.errors import SketchpadError
 from sketchpad.threads import lower_this_thread_priority
 

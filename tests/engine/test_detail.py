@@ -12,7 +12,7 @@ from sketchpad.core.generation import reshape_clip
 from sketchpad.engine.blender import Blender, BlendRecipe
 from sketchpad.engine.detail import add_detail, fit_residual, round_trip_residual, sample_weights
 from sketchpad.engine.latent_ops import SliderState
-from sketchpad.training.metrics import multi_resolution_stft_distance
+from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 
 RATE = 44100
 

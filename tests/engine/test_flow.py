@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sketchpad.core.paths import models_dir
+from sketchpad.paths import models_dir
 from sketchpad.engine.flow import FlowGenerator, nearest_trained_note
 from sketchpad.engine.model_files import ModelFileError
 from sketchpad.engine.prompt_engines import load_prompt_engine

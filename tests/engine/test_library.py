@@ -5,7 +5,7 @@ import os
 import numpy as np
 import pytest
 
-from sketchpad.core.jobs import Job, JobCancelled, JobContext
+from sketchpad.jobs import Job, JobCancelled, JobContext
 from sketchpad.engine import expanders, projection
 from sketchpad.engine.library import index_folder
 from sketchpad.engine.text import shared_text_encoder

@@ -6,7 +6,7 @@ import torch
 from sketchpad.engine.features import SpectralConfig
 from sketchpad.engine.phase import (audio_mel, fast_griffin_lim, magnitude_to_audio, match_mel, mel_to_audio,
                                     phase_gradient_phase)
-from sketchpad.training.metrics import multi_resolution_stft_distance
+from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 
 CONFIG = SpectralConfig()
 RATE = CONFIG.sample_rate

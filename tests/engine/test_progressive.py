@@ -1,7 +1,7 @@
 import numpy as np
 import pytest
 
-from sketchpad.core.jobs import Job, JobCancelled, JobContext
+from sketchpad.jobs import Job, JobCancelled, JobContext
 from sketchpad.engine.progressive import (FADE_SAMPLES, FIRST_PIECE_LATENT_FRAMES,
                                           MAX_PIECE_LATENT_FRAMES, ProgressiveRender, piece_spans)
 

@@ -6,6 +6,7 @@ import pytest
 import soundfile as sf
 
 from sketchpad.audio.export import write_wav
+from sketchpad.engine.library import caption_from_path
 from sketchpad.training import dataset
 
 
@@ -79,8 +80,8 @@ def test_split_is_deterministic(tiny):
 
 
 def test_caption_from_path():
-    assert dataset.caption_from_path("Drums/Kicks/808 Boom.wav") == "drums kicks 808 boom"
-    assert dataset.caption_from_path("pads/Warm_Pad-02.flac") == "pads warm pad 02"
+    assert caption_from_path("Drums/Kicks/808 Boom.wav") == "drums kicks 808 boom"
+    assert caption_from_path("pads/Warm_Pad-02.flac") == "pads warm pad 02"
 
 
 def test_user_folder(tmp_path):

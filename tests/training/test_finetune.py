@@ -11,7 +11,7 @@ import pytest
 import soundfile as sf
 import torch
 
-from sketchpad.core.jobs import Job, JobCancelled, JobContext
+from sketchpad.jobs import Job, JobCancelled, JobContext
 from sketchpad.engine.model import SoundModel, save_sound_model
 from sketchpad.engine.registry import list_models, user_models_dir
 from sketchpad.engine.retrieval import RetrievalIndex, load_retrieval_engine

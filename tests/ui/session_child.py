@@ -29,7 +29,7 @@ def main(folder: Path, seed: int) -> None:
 
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import run_event_loop_until
+    from sketchpad.ui.event_loop import run_event_loop_until
 
     app = create_app()
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)

@@ -8,7 +8,7 @@ window keeps working (the next good drop still loads).
 import numpy as np
 import pytest
 
-from sketchpad.bench.hostile_files import build_corpus
+from sketchpad_measure.bench.hostile_files import build_corpus
 from tests.ui.helpers import drop_files
 
 LOAD_TIMEOUT_MS = 120000

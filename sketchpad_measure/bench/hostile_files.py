@@ -3,7 +3,7 @@
 Every entry point that takes a file (the CLI's reconstruct, blend and index,
 the window's drop) must end each of these in a result or a clear one-line
 message, in bounded time, never writing non-finite audio. The tests and
-``python -m sketchpad.bench.hostile`` both build their corpus here.
+``python -m sketchpad_measure.bench.hostile`` both build their corpus here.
 
 Each case says what a good outcome is: ``"ok"`` (it must load and produce
 sound), ``"error"`` (it must be refused with a message) or ``"either"``

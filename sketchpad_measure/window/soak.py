@@ -1,6 +1,6 @@
 """Soak: a long random session in the real window, watching memory, threads and errors.
 
-``python -m sketchpad.ui.soak [--minutes 20] [--warmup 5] [--seed 0] [--json F]``
+``python -m sketchpad_measure.window.soak [--minutes 20] [--warmup 5] [--seed 0] [--json F]``
 drives the window offscreen (set ``QT_QPA_PLATFORM=offscreen``; on a machine
 without a sound card, point ALSA at a null device as the tests do) with random
 producer actions: prompts, auditions, slider drags, keeps (a tray of at most
@@ -56,10 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     keep_numpy_blas_single_threaded()
     from PySide6.QtCore import QSettings, QTimer
 
-    from sketchpad.bench.hostile_files import build_corpus
+    from sketchpad_measure.bench.hostile_files import build_corpus
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import run_event_loop_until
+    from sketchpad.ui.event_loop import run_event_loop_until
 
     tmp = Path(tempfile.mkdtemp(prefix="sketchpad-soak-"))
     corpus = [c for c in build_corpus(tmp / "corpus", long_minutes=1) if c.expect != "either"]

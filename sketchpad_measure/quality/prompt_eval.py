@@ -205,7 +205,7 @@ def render_judge_set(font, cache_root: str | Path | None = None,
     ``cache_root`` (default ``default_eval_dir()``)/``judge-<font>``. Kits the font
     lacks are left out; ``per_category`` keeps that many rows of each category,
     evenly spread over its spec (a smaller set in its own cache folder)."""
-    from sketchpad.training import eval_data
+    from sketchpad_measure.quality import eval_data
     from sketchpad.training.soundfonts import drum_kits
 
     root = Path(cache_root) if cache_root is not None else eval_data.default_eval_dir()
@@ -228,7 +228,7 @@ def render_judge_set(font, cache_root: str | Path | None = None,
 
 def judge_fonts():
     """(held-out TimGM6mb, training FluidR3_GM) SoundfontInfos; SketchpadError when either is missing."""
-    from sketchpad.training.eval_data import held_out_font
+    from sketchpad_measure.quality.eval_data import held_out_font
     from sketchpad.training.soundfonts import default_training_soundfont
 
     return held_out_font(), default_training_soundfont()
@@ -819,7 +819,7 @@ def _round_robin_rows(rows: list[dict], gen_cats: np.ndarray, n: int) -> np.ndar
 
 def _warm_speed(engine, prompts, runs: int) -> dict:
     """p50/p95 ms of generate(count=8, seconds=2.0) after one warm-up, prompts and seeds varied."""
-    from sketchpad.bench import percentiles
+    from sketchpad_measure.bench import percentiles
 
     engine.generate(prompts[0][0], count=8, seed=0, seconds=2.0)
     times = []
@@ -841,7 +841,7 @@ QUICK = {"prompts": tuple(next(p for p in PROMPTS if p[1] == c)
 def run_prompt_evaluation(engines=None, *, model_name=None, count: int = 8, quick: bool = False,
                           log=print) -> dict:
     """Evaluate each engine named (default: all of PROMPT_ENGINES) against one judge."""
-    from sketchpad.bench import machine_summary
+    from sketchpad_measure.bench import machine_summary
     from sketchpad.engine.prompt_engines import PROMPT_ENGINES, load_prompt_engine
 
     names = list(engines or PROMPT_ENGINES)

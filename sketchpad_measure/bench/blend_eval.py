@@ -33,7 +33,7 @@ import time
 
 import numpy as np
 
-from sketchpad.bench import machine_summary, percentiles
+from sketchpad_measure.bench import machine_summary, percentiles
 
 EXCERPT_SECONDS = 30.0
 EXCERPT_START_SECONDS = 60.0
@@ -46,7 +46,7 @@ def full_songs() -> list[tuple[str, np.ndarray, np.ndarray]]:
     """(track, full mix, guitar stem) for each Muldjord track on disk: stereo float32
     at 44.1 kHz, each peak-normalised to -1 dBFS."""
     from sketchpad.audio.io import load_audio
-    from sketchpad.training.eval_data import MUSIC_PEAK, MUSIC_STEMS, music_tracks
+    from sketchpad_measure.quality.eval_data import MUSIC_PEAK, MUSIC_STEMS, music_tracks
 
     def normalised(x):
         return np.ascontiguousarray(x * (MUSIC_PEAK / max(float(np.abs(x).max()), 1e-9)), np.float32)
@@ -181,7 +181,7 @@ def evaluate_speed_and_beats(model, a: np.ndarray, b: np.ndarray, za, zb, rng) -
 def run_blend_evaluation(*, model_name=None, window: bool = True) -> dict:
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model
-    from sketchpad.training.eval_data import music_tracks
+    from sketchpad_measure.quality.eval_data import music_tracks
 
     model = SoundModel.load(find_model(model_name))
     songs = full_songs()
@@ -227,7 +227,7 @@ def run_blend_evaluation(*, model_name=None, window: bool = True) -> dict:
         tracks = dict(music_tracks())
         first, second = list(tracks)[:2]
         # The window blends the recorded backing tracks (song.ogg): a file drop, as a user makes it.
-        from sketchpad.ui.blend_bench import measure_window_first_audio
+        from sketchpad_measure.window.blend_bench import measure_window_first_audio
 
         result["window_first_audio_ms"] = percentiles(
             measure_window_first_audio(tracks[first][0], tracks[second][0]))

@@ -116,7 +116,7 @@ class EvalItem:
 
 def default_eval_dir() -> Path:
     """``user_data_dir()/eval``: where rendered one-shots are cached."""
-    from sketchpad.core.paths import user_data_dir
+    from sketchpad.paths import user_data_dir
 
     return user_data_dir() / "eval"
 

@@ -6,9 +6,9 @@ import scipy.signal
 
 from sketchpad.engine.features import SpectralConfig, log_mel_numpy
 from sketchpad.errors import SketchpadError
-from sketchpad.training import eval_data
-from sketchpad.training.evaluate import evaluate_roundtrip, identity_roundtrip, markdown_table
-from sketchpad.training.metrics import (griffin_lim_from_mel, modulation_db, multi_resolution_stft_distance,
+from sketchpad_measure.quality import eval_data
+from sketchpad_measure.quality.evaluate import evaluate_roundtrip, identity_roundtrip, markdown_table
+from sketchpad_measure.quality.metrics import (griffin_lim_from_mel, modulation_db, multi_resolution_stft_distance,
                                         visqol_score)
 
 RATE = 44100

@@ -6,7 +6,7 @@ distance, lower is better). Every candidate keeps the same 64x compression,
 so the question is only how to spend the numbers: more frames per second or
 more channels per frame.
 
-    python -m sketchpad.training.latent_sweep --data DATA_DIR --steps 800
+    python -m sketchpad_measure.quality.latent_sweep --data DATA_DIR --steps 800
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from sketchpad.audio.io import load_audio
 from sketchpad.engine.model import SoundModel
 from sketchpad.engine.vae import VAEConfig
 from sketchpad.training.dataset import Manifest
-from sketchpad.training.metrics import multi_resolution_stft_distance
+from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 from sketchpad.training.train import AudioBank, TrainConfig, train
 
 # (time_downsample, latent_channels): 86, 43 and 21.5 latent frames per second.

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import numpy as np
 
-from sketchpad.bench import KEYS, percentiles, rate_stats
+from sketchpad_measure.bench import KEYS, percentiles, rate_stats
 
-README = Path(__file__).resolve().parents[1] / "README.md"
+README = Path(__file__).resolve().parents[2] / "README.md"
 
 
 def test_every_benchmark_figure_is_in_the_readme_table():
@@ -24,7 +24,7 @@ def test_percentiles_and_rate_tails():
 
 
 def test_app_session_reports_ready_and_memory():
-    from sketchpad.bench.app_session import measure_app_session
+    from sketchpad_measure.bench.app_session import measure_app_session
 
     with tempfile.TemporaryDirectory() as folder:
         result = measure_app_session(Path(folder), runs=1)
@@ -35,7 +35,7 @@ def test_app_session_reports_ready_and_memory():
 def test_blend_evaluation_measures():
     import numpy as np
 
-    from sketchpad.bench.blend_eval import beat_hits, knn_style, mel_distance
+    from sketchpad_measure.bench.blend_eval import beat_hits, knn_style, mel_distance
 
     reference = np.array([1.0, 2.0, 3.0, 4.0])
     assert beat_hits(reference, reference + 0.05) == 1.0
@@ -51,7 +51,7 @@ def test_blend_evaluation_measures():
 
 
 def test_underruns_count_each_time_the_device_buffer_runs_dry():
-    from sketchpad.bench.kit_bench import underruns
+    from sketchpad_measure.bench.kit_bench import underruns
 
     lateness = [1.0, 2.0, 30.0, 40.0, 1.0, 12.0, 25.0, 0.5]
     assert underruns(lateness, 10.0, 2) == 2   # allowed 10 ms late: two dry spells
@@ -63,7 +63,7 @@ def test_the_paced_output_runs_the_app_callback_in_real_time():
     import time
 
     from sketchpad.audio.voices import plain_sound
-    from sketchpad.bench.kit_bench import PacedEngine
+    from sketchpad_measure.bench.kit_bench import PacedEngine
 
     engine = PacedEngine()
     try:

@@ -1,6 +1,6 @@
 """Cold start and peak memory of the real app, measured in a fresh process.
 
-The parent starts ``python -m sketchpad.ui.session_bench FOLDER`` (the child
+The parent starts ``python -m sketchpad_measure.window.session_bench FOLDER`` (the child
 lives in the UI package, the only one that imports Qt) and times it until the
 child prints ``ready``: the window is shown and the prompt box takes
 prompts (models loaded). The child then does what a short session does
@@ -24,7 +24,7 @@ def measure_app_session(folder: Path, runs: int = 3, timeout_s: float = 300.0) -
     env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
     for run in range(runs):
         began = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "sketchpad.ui.session_bench",
+        child = subprocess.Popen([sys.executable, "-m", "sketchpad_measure.window.session_bench",
                                   str(folder / f"run{run}")], stdout=subprocess.PIPE,
                                  stderr=subprocess.DEVNULL, text=True, env=env)
         ready_s, report = None, None

@@ -22,7 +22,7 @@ def measure_window_first_audio(song_a_path, song_b_path, presses: int = 5) -> li
     from PySide6.QtWidgets import QApplication
 
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import run_event_loop_until
+    from sketchpad.ui.event_loop import run_event_loop_until
 
     app = QApplication.instance() or QApplication([])
     with tempfile.TemporaryDirectory() as home:

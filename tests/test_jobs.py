@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from sketchpad.core.jobs import Job, JobCancelled, JobQueue, run_job
+from sketchpad.jobs import Job, JobCancelled, JobQueue, run_job
 
 
 def _job(kind, value=None):

@@ -2,20 +2,20 @@
 
 A *roundtrip* is any callable ``f(audio) -> audio`` on mono float32 arrays at
 44.1 kHz (encode then decode; our model later). For every evaluation item
-(:mod:`sketchpad.training.eval_data`) the roundtrip and the baseline
-(:func:`sketchpad.training.metrics.griffin_lim_from_mel`: the item's true
+(:mod:`sketchpad_measure.quality.eval_data`) the roundtrip and the baseline
+(:func:`sketchpad_measure.quality.metrics.griffin_lim_from_mel`: the item's true
 log-mel, inverted by 32 Griffin-Lim iterations) are run in the same process
 and scored against the original with the multi-resolution STFT distance
 (lower is better), ViSQOL audio mode (MOS-LQO, higher is better) and the
 loudness wobble at the latent rate (a frame-rate buzz; see
-:func:`sketchpad.training.metrics.modulation_db`). The
+:func:`sketchpad_measure.quality.metrics.modulation_db`). The
 real-time factor (RTF) is processing seconds / audio seconds (below 1 is
 faster than real time; measured on whatever the roundtrip runs on).
 
 Command line::
 
-    python -m sketchpad.training.evaluate --roundtrip griffin_lim --json out.json
-    python -m sketchpad.training.evaluate --model-dir PATH
+    python -m sketchpad_measure.quality.evaluate --roundtrip griffin_lim --json out.json
+    python -m sketchpad_measure.quality.evaluate --model-dir PATH
 
 Cost (2 CPU cores): ViSQOL takes about 1 s per 10 s clip (about 0.15 s for
 a 2 s one-shot) once numba's compiled kernels are cached (the first run ever
@@ -40,7 +40,7 @@ import numpy as np
 
 from sketchpad.errors import SketchpadError
 from sketchpad.engine.vae import VAEConfig
-from sketchpad.training.metrics import (attack_rise_ms, griffin_lim_from_mel, modulation_db,
+from sketchpad_measure.quality.metrics import (attack_rise_ms, griffin_lim_from_mel, modulation_db,
                                         multi_resolution_stft_distance, visqol_score)
 
 Roundtrip = Callable[[np.ndarray], np.ndarray]
@@ -117,7 +117,7 @@ def evaluate_roundtrip(roundtrip: Roundtrip, items, sample_rate: int = 44100, *,
                        progress: Callable[[str], None] | None = None) -> dict:
     """Score ``roundtrip`` (and ``baseline``, default Griffin-Lim) on ``items``.
 
-    ``items``: :class:`~sketchpad.training.eval_data.EvalItem` objects (or
+    ``items``: :class:`~sketchpad_measure.quality.eval_data.EvalItem` objects (or
     anything with ``name``, ``set``, ``category`` and mono ``audio`` at
     ``sample_rate``). Returns a JSON-ready dict::
 
@@ -341,7 +341,7 @@ def load_items(oneshots: bool = True, music: bool = True, *, per_category: int |
                warn: Callable[[str], None] | None = None) -> list:
     """Both evaluation sets; a set whose material is missing is skipped with ``warn(reason)``
     (or raises SketchpadError when ``warn`` is None)."""
-    from sketchpad.training import eval_data
+    from sketchpad_measure.quality import eval_data
 
     items = []
     loaders = []
@@ -361,7 +361,7 @@ def load_items(oneshots: bool = True, music: bool = True, *, per_category: int |
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sketchpad.training.evaluate",
+    parser = argparse.ArgumentParser(prog="python -m sketchpad_measure.quality.evaluate",
                                      description="Round-trip evaluation against the Griffin-Lim baseline.")
     which = parser.add_mutually_exclusive_group()
     which.add_argument("--roundtrip", choices=sorted(BUILTIN_ROUNDTRIPS), default="identity",

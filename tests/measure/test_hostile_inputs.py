@@ -1,6 +1,6 @@
 """Hostile files through every command that takes files, and odd prompts through generate.
 
-The corpus (:mod:`sketchpad.bench.hostile_files`) is real files on disk: empty,
+The corpus (:mod:`sketchpad_measure.bench.hostile_files`) is real files on disk: empty,
 truncated, lying headers, random bytes, renamed images and text, NaN and Inf,
 huge values, DC, silence, one sample, 8 channels, 192 kHz 24-bit, 8 kHz u-law,
 8-bit, corrupt FLAC and OGG, a folder and a broken link named like audio, a
@@ -13,8 +13,8 @@ import threading
 import pytest
 
 from sketchpad import cli
-from sketchpad.bench.hostile import ODD_PROMPTS, judge
-from sketchpad.bench.hostile_files import build_corpus
+from sketchpad_measure.bench.hostile import ODD_PROMPTS, judge
+from sketchpad_measure.bench.hostile_files import build_corpus
 
 LIMIT_S = 300  # per run; the 20-minute song takes about 20 s here
 

@@ -56,9 +56,9 @@ KIT_KEYS = {
 
 
 def run_kit_benchmark(*, minutes: float, as_json: bool) -> dict:
-    """Kit and keys under load (see :mod:`sketchpad.bench.kit_bench`); prints unless ``as_json``."""
-    from sketchpad.bench.kit_bench import underruns
-    from sketchpad.ui.kit_soak_bench import measure_kit_soak
+    """Kit and keys under load (see :mod:`sketchpad_measure.bench.kit_bench`); prints unless ``as_json``."""
+    from sketchpad_measure.bench.kit_bench import underruns
+    from sketchpad_measure.window.kit_soak_bench import measure_kit_soak
 
     with tempfile.TemporaryDirectory(prefix="sketchpad-kit-bench-") as tmp:
         soak = measure_kit_soak(Path(tmp), minutes=minutes)
@@ -96,13 +96,13 @@ def run_benchmarks(*, as_json: bool, long_file_minutes: float = 10.0, repeats: i
                    device: str | None = None, model_name: str | None = None,
                    kit_minutes: float = 0.5, kit_only: bool = False) -> int:
     from sketchpad.audio.io import load_audio
-    from sketchpad.bench.app_session import measure_app_session
-    from sketchpad.bench.model_speed import (measure_blend_rtf, measure_model_speed,
+    from sketchpad_measure.bench.app_session import measure_app_session
+    from sketchpad_measure.bench.model_speed import (measure_blend_rtf, measure_model_speed,
                                              measure_prompt_speed, measure_vocoder_vs_griffinlim)
-    from sketchpad.core.paths import resources_dir
+    from sketchpad.paths import resources_dir
     from sketchpad.engine.device import compute_device
     from sketchpad.engine.prompt_engines import load_prompt_engine
-    from sketchpad.ui.stall_bench import measure_window
+    from sketchpad_measure.window.stall_bench import measure_window
 
     if kit_only:
         results = run_kit_benchmark(minutes=kit_minutes, as_json=as_json)

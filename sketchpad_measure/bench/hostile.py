@@ -1,7 +1,7 @@
 """Every hostile file through every command that takes files, as a user would run them.
 
-``python -m sketchpad.bench.hostile [--minutes M] [--json F]`` builds the
-corpus of :mod:`sketchpad.bench.hostile_files`, runs ``sketchpad reconstruct``,
+``python -m sketchpad_measure.bench.hostile [--minutes M] [--json F]`` builds the
+corpus of :mod:`sketchpad_measure.bench.hostile_files`, runs ``sketchpad reconstruct``,
 ``blend`` and ``index`` on it, and ``generate`` on odd prompts, each in a
 fresh process with a time limit, and prints one row per run: the outcome, the
 exit status and the seconds. A run passes when it wrote finite audio (exit 0;
@@ -25,7 +25,7 @@ from pathlib import Path
 import numpy as np
 import soundfile as sf
 
-from sketchpad.bench.hostile_files import HostileFile, build_corpus
+from sketchpad_measure.bench.hostile_files import HostileFile, build_corpus
 
 ODD_PROMPTS = (
     "", "   ", "\t\n", "?!?!", "C3", "kick " * 400, "🥁🔥 808", "بيانو دافئ",

@@ -84,7 +84,7 @@ def measure_vocoder_vs_griffinlim(model, audio: np.ndarray, *, runs: int = 5) ->
     includes computing the log-mel. Returns real-time factors per run and the
     ViSQOL (audio mode, 1..~4.7) of each against ``audio``.
     """
-    from sketchpad.training.metrics import griffin_lim_from_mel, visqol_score
+    from sketchpad_measure.quality.metrics import griffin_lim_from_mel, visqol_score
 
     seconds = len(audio) / model.sample_rate
     paths = {"vocoder": model.reconstruct,

@@ -1,13 +1,13 @@
 """The kit soak in the real window: a full kit looping a busy pattern while prompts generate.
 
-See :mod:`sketchpad.bench.kit_bench` for the paced output it plays through.
+See :mod:`sketchpad_measure.bench.kit_bench` for the paced output it plays through.
 """
 
 from __future__ import annotations
 
 import time
 
-from sketchpad.bench.kit_bench import PacedEngine, busy_pattern, fill_kit_with_sounds, measure_note_latency
+from sketchpad_measure.bench.kit_bench import PacedEngine, busy_pattern, fill_kit_with_sounds, measure_note_latency
 
 
 def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
@@ -17,7 +17,7 @@ def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
     Returns the periods' lateness, callback times, the most voices heard at once,
     the UI's worst stall per generation with the pattern playing and, as a
     baseline in the same run, with it stopped, and the note latencies (see
-    :func:`~sketchpad.bench.kit_bench.measure_note_latency`)."""
+    :func:`~sketchpad_measure.bench.kit_bench.measure_note_latency`)."""
     import os
 
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
@@ -25,8 +25,8 @@ def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
 
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import run_event_loop_until
-    from sketchpad.ui.stall_monitor import StallMonitor
+    from sketchpad.ui.event_loop import run_event_loop_until
+    from sketchpad_measure.window.stall_monitor import StallMonitor
 
     create_app()
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)

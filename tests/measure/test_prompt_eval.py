@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from sketchpad.audio.pitch import midi_to_hz, parse_note
-from sketchpad.training import prompt_eval as pe
+from sketchpad_measure.quality import prompt_eval as pe
 
 DISTINCT = ("kick", "hi-hat", "piano", "bass", "strings", "flute")
 

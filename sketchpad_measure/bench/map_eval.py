@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from sketchpad.bench import machine_summary, percentiles
+from sketchpad_measure.bench import machine_summary, percentiles
 from sketchpad.errors import SketchpadError
 
 MAP_POINTS = 10_000
@@ -103,7 +103,7 @@ def main(folder: Path, *, model_name: str | None = None, json_path: Path | None 
     print(f"  point to decoded sound: p50 {synth['p50']:.1f} ms, p95 {synth['p95']:.1f} ms")
 
     if window:
-        from sketchpad.ui.map_bench import measure_map_frames
+        from sketchpad_measure.window.map_bench import measure_map_frames
 
         repeats = int(np.ceil(MAP_POINTS / len(coords)))
         rng = np.random.default_rng(0)

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import numpy as np
 
+from sketchpad.ui.event_loop import run_event_loop_until
+
 
 def write_long_test_file(folder: Path, minutes: float, sample_rate: int = 44100) -> Path:
     """A stereo 16-bit WAV with a tone sweep and noise bursts: realistic to decode."""
@@ -30,22 +32,9 @@ def write_long_test_file(folder: Path, minutes: float, sample_rate: int = 44100)
     return path
 
 
-def run_event_loop_until(done, timeout_s: float = 600.0, poll_ms: int = 5) -> None:
-    """Run the real Qt event loop until ``done()`` is true or the timeout passes."""
-    from PySide6.QtCore import QEventLoop, QTimer
-
-    loop = QEventLoop()
-    deadline = time.perf_counter() + timeout_s
-    timer = QTimer()
-    timer.timeout.connect(lambda: (done() or time.perf_counter() > deadline) and loop.quit())
-    timer.start(poll_ms)
-    loop.exec()
-    timer.stop()
-
-
 def blend_job(model, seconds: float):
     """A blend job as the blend view will run it: encode two songs, render a mix."""
-    from sketchpad.bench.model_speed import synthetic_song
+    from sketchpad_measure.bench.model_speed import synthetic_song
     from sketchpad.engine.blender import Blender
 
     def run(ctx):
@@ -71,7 +60,7 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
 
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_monitor import StallMonitor
+    from sketchpad_measure.window.stall_monitor import StallMonitor
 
     path = write_long_test_file(folder, minutes) if minutes > 0 else None
     create_app()

@@ -1,5 +1,5 @@
 """The child side of the cold-start and memory benchmark: a real window and a
-short session in a fresh process. The parent is :mod:`sketchpad.bench.app_session`,
+short session in a fresh process. The parent is :mod:`sketchpad_measure.bench.app_session`,
 which documents the protocol (``ready`` on stdout, then one JSON line)."""
 
 from __future__ import annotations
@@ -8,7 +8,7 @@ import json
 import sys
 from pathlib import Path
 
-from sketchpad.bench.app_session import peak_rss_mb
+from sketchpad_measure.bench.app_session import peak_rss_mb
 
 
 def main(folder: Path) -> int:
@@ -19,7 +19,8 @@ def main(folder: Path) -> int:
 
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
-    from sketchpad.ui.stall_bench import blend_job, run_event_loop_until
+    from sketchpad.ui.event_loop import run_event_loop_until
+    from sketchpad_measure.window.stall_bench import blend_job
 
     create_app()
     folder.mkdir(parents=True, exist_ok=True)
