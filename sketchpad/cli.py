@@ -374,7 +374,7 @@ def _cmd_blend(args) -> int:
 
     from sketchpad.audio.export import WavMetadata, write_wav
     from sketchpad.audio.io import load_audio
-    from sketchpad.engine.blend import parse_curve
+    from sketchpad.engine.interpolation import parse_curve
     from sketchpad.engine.blender import Blender
 
     if args.mix is not None and not 0.0 <= args.mix <= 1.0:

@@ -45,6 +45,18 @@ def safe_file_stem(name: str) -> str:
     return stem[:80] or "sound"
 
 
+def free_path(folder, name: str, suffix: str = "") -> Path:
+    """``folder/<name><suffix>`` with a safe stem, or ``<name> 2<suffix>``, ``<name> 3<suffix>``...
+    if that is taken (a file or a folder)."""
+    stem = safe_file_stem(name)
+    path = Path(folder) / f"{stem}{suffix}"
+    number = 2
+    while path.exists():
+        path = Path(folder) / f"{stem} {number}{suffix}"
+        number += 1
+    return path
+
+
 @dataclass
 class WavMetadata:
     """What we know about a sound, stored in the exported file.

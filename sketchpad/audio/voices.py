@@ -67,16 +67,25 @@ class _Event(NamedTuple):
     posted: float  # time.perf_counter() when posted, for the latency figures
 
 
-def plain_sound(samples, channels: int = 2, choke_group: int = 0) -> VoiceSound:
-    """``samples`` ((frames,) or (frames, c)) as a read-only VoiceSound of ``channels``."""
+def read_only_frames(samples, channels: int, *, clip_to_full_scale: bool = False) -> np.ndarray:
+    """A private float32 (frames, ``channels``) C-contiguous read-only copy of ``samples``
+    ((frames,) or (frames, c)): mono is repeated, extra channels are dropped. The audio
+    callback reads such buffers without copying, and nobody can change them under it."""
     a = np.asarray(samples, dtype=np.float32)
     if a.ndim == 1:
         a = a[:, None]
     if a.shape[1] != channels:
         a = np.repeat(a[:, :1], channels, axis=1) if a.shape[1] == 1 else a[:, :channels]
     buffer = np.array(a, dtype=np.float32, order="C", copy=True)
+    if clip_to_full_scale:
+        np.clip(buffer, -1.0, 1.0, out=buffer)
     buffer.flags.writeable = False
-    return VoiceSound(buffer, int(choke_group))
+    return buffer
+
+
+def plain_sound(samples, channels: int = 2, choke_group: int = 0) -> VoiceSound:
+    """``samples`` ((frames,) or (frames, c)) as a read-only VoiceSound of ``channels``."""
+    return VoiceSound(read_only_frames(samples, channels), int(choke_group))
 
 
 class VoiceMixer:

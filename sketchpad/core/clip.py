@@ -14,6 +14,7 @@ import numpy as np
 
 from sketchpad.audio.analysis import PeakPyramid, Spectrogram, display_spectrogram
 from sketchpad.audio.io import load_audio
+from sketchpad.audio.voices import read_only_frames
 from sketchpad.jobs import JobContext
 
 PLAYBACK_CHANNELS = 2
@@ -77,16 +78,9 @@ def with_sources(clips) -> dict[str, Clip]:
 
 
 def playback_buffer(samples: np.ndarray) -> np.ndarray:
-    """The stereo, contiguous float32 copy the audio callback reads from, within [-1, 1]."""
-    if samples.ndim == 1:
-        samples = samples[:, None]
-    if samples.shape[1] == 1:
-        samples = np.repeat(samples, PLAYBACK_CHANNELS, axis=1)
-    buffer = np.array(samples[:, :PLAYBACK_CHANNELS], dtype=np.float32, order="C")
-    # Float files may hold values far above full scale; the speakers never get them.
-    np.clip(buffer, -1.0, 1.0, out=buffer)
-    buffer.flags.writeable = False  # the player adopts read-only buffers without copying
-    return buffer
+    """The stereo, read-only float32 copy the audio callback reads from, within [-1, 1]
+    (float files may hold values far above full scale; the speakers never get them)."""
+    return read_only_frames(samples, PLAYBACK_CHANNELS, clip_to_full_scale=True)
 
 
 def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,

@@ -10,7 +10,7 @@ from sketchpad.jobs import JobContext
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.audio.edits import fade_out, transpose
-from sketchpad.engine.retrieval import GeneratedSound
+from sketchpad.engine.generated import GeneratedSound
 from sketchpad.errors import SketchpadError
 
 

@@ -23,23 +23,12 @@ import shutil
 from pathlib import Path
 
 from sketchpad.atomic import atomic_write, atomic_write_text
-from sketchpad.audio.export import WavMetadata, safe_file_stem, write_wav
+from sketchpad.audio.export import WavMetadata, free_path, safe_file_stem, write_wav
 from sketchpad.core.kit import STEP_COUNT, Kit, KitState, Pattern, clip_root_note, pad_samples
 from sketchpad.errors import AudioFileError
 
 MIDI_TICKS_PER_BEAT = 480
 DRUM_CHANNEL = 9  # channel 10, counted from 0
-
-
-def free_folder(parent, name: str) -> Path:
-    """``parent/name``, or ``name 2``, ``name 3``... if taken."""
-    stem = safe_file_stem(name)
-    path = Path(parent) / stem
-    number = 2
-    while path.exists():
-        path = Path(parent) / f"{stem} {number}"
-        number += 1
-    return path
 
 
 def pad_file_names(state: KitState) -> dict[int, str]:
@@ -101,7 +90,7 @@ def export_kit(state: KitState, parent, name: str, *, bit_depth: str = "pcm24",
     parent = Path(parent)
     if not parent.is_dir():
         raise AudioFileError(f"Can't export the kit: the folder '{parent}' does not exist.")
-    final = free_folder(parent, name)
+    final = free_path(parent, name)
     temp = parent / f".{final.name}.{secrets.token_hex(4)}.part"
     try:
         temp.mkdir()

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from sketchpad.engine import blend
+from sketchpad.engine import interpolation
 from sketchpad.engine.detail import add_detail, fit_residual, round_trip_residual, sample_weights
 from sketchpad.engine.features import log_mel_numpy
 from sketchpad.errors import SketchpadError
@@ -71,7 +71,7 @@ class Blender:
         self.model = model
         self.frames = int(frames)
         self.silence = model.silence_frame()
-        self.za, self._zb_plain = blend.pair(latents_a, latents_b, self.silence)
+        self.za, self._zb_plain = interpolation.pair(latents_a, latents_b, self.silence)
         self._zb_source = latents_b
         self.zb = self._zb_plain
         self.beats_aligned = False
@@ -105,23 +105,23 @@ class Blender:
         now aligned; False also when either sound has too few beats to align."""
         positions = None
         if beats_a is not None and beats_b is not None:
-            positions = blend.beat_warp(self.za.shape[2], self.latent_rate_hz, beats_a, beats_b)
+            positions = interpolation.beat_warp(self.za.shape[2], self.latent_rate_hz, beats_a, beats_b)
         if positions is None:
             self.zb, self.beats_aligned = self._zb_plain, False
             return False
-        _, zb = blend.match_channels(self.za, self._zb_source)
-        self.zb, self.beats_aligned = blend.warp_latents(zb, positions, self.silence), True
+        _, zb = interpolation.match_channels(self.za, self._zb_source)
+        self.zb, self.beats_aligned = interpolation.warp_latents(zb, positions, self.silence), True
         return True
 
     # -- latents -------------------------------------------------------------------------
     def latents(self, recipe: BlendRecipe) -> np.ndarray:
         """(channels, latent_channels, frames) latents of ``recipe``; cheap (numpy only)."""
         if recipe.mode == "style":
-            return blend.style_transfer(self.za, self.zb, recipe.strength)
+            return interpolation.style_transfer(self.za, self.zb, recipe.strength)
         if recipe.mode == "curve":
-            alphas = blend.curve_values(list(recipe.points), self.za.shape[2], self.latent_rate_hz)
-            return blend.mix(self.za, self.zb, alphas, recipe.interpolation)
-        return blend.mix(self.za, self.zb, float(recipe.alpha), recipe.interpolation)
+            alphas = interpolation.curve_values(list(recipe.points), self.za.shape[2], self.latent_rate_hz)
+            return interpolation.mix(self.za, self.zb, alphas, recipe.interpolation)
+        return interpolation.mix(self.za, self.zb, float(recipe.alpha), recipe.interpolation)
 
     def residual(self, recipe: BlendRecipe) -> np.ndarray | None:
         """(frames, channels) detail to add to the decoded ``recipe``, or None when there is none:
@@ -134,7 +134,7 @@ class Blender:
             weight_b = np.float32(min(1.0, max(0.0, recipe.strength)))  # B's timbre replaces A's detail
             rb = None
         elif recipe.mode == "curve":
-            alphas = blend.curve_values(list(recipe.points), self.za.shape[2], self.latent_rate_hz)
+            alphas = interpolation.curve_values(list(recipe.points), self.za.shape[2], self.latent_rate_hz)
             weight_b = sample_weights(alphas, self.model.samples_per_latent, self.frames)
         else:
             weight_b = np.float32(recipe.alpha)
@@ -169,11 +169,11 @@ class Blender:
         def features(alphas):
             rows = []
             for alpha in alphas:
-                audio = self.model.decode(blend.mix(za, zb, float(alpha), mode))
+                audio = self.model.decode(interpolation.mix(za, zb, float(alpha), mode))
                 rows.append(log_mel_numpy(audio.mean(axis=1), self.model.config.spectral))
             return np.stack(rows)
 
-        return blend.even_alphas(features, steps)
+        return interpolation.even_alphas(features, steps)
 
     def steps(self, count: int, mode: str = "linear", ctx=None,
               detail: float = 1.0) -> list[tuple[float, np.ndarray]]:

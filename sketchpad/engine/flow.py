@@ -151,9 +151,9 @@ class LatentProjection:
 
     def fit_frames(self, latents: np.ndarray, silence: np.ndarray) -> np.ndarray:
         """(B, C, L) -> (B, C, frames): cut, or padded with the silence frame."""
-        from sketchpad.engine.retrieval import fit_latent_frames
+        from sketchpad.engine.latent_frames import fit_frames
 
-        return fit_latent_frames(latents, silence, self.frames).astype(np.float32)
+        return fit_frames(latents, self.frames, silence).astype(np.float32)
 
 
 class FlowGenerator:
@@ -237,6 +237,7 @@ def load_flow_engine(model_name=None, device: str | None = None) -> "FlowEngine"
     from sketchpad.engine.device import compute_device
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model
+    from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
     from sketchpad.engine.text import shared_text_encoder
 
     folder = flow_folder(model_name)
@@ -282,7 +283,7 @@ class FlowEngine:
                          for i in range(count)])
 
     def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None):
-        from sketchpad.engine.retrieval import decode_sounds
+        from sketchpad.engine.generated import decode_sounds
 
         latents = self.generator.projection.to_latents(coefficients)
         return decode_sounds(self.model, self.silence, prompt, seed, [z[None] for z in latents],

@@ -7,7 +7,7 @@
 
 Every engine has ``name``, ``model`` (the sound model it decodes with) and
 ``generate(prompt, count=, seed=, seconds=, pitch=)`` returning
-:class:`sketchpad.engine.retrieval.GeneratedSound` objects, plus
+:class:`sketchpad.engine.generated.GeneratedSound` objects, plus
 ``variations(sound, count=, seed=)`` for "more like this".
 """
 

@@ -17,13 +17,13 @@ frames concatenated, ``offsets`` (N + 1,) int64, ``midi_notes`` (N,) int16
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 import numpy as np
 import torch
 
-from sketchpad.audio.edits import fit_seconds, transpose, trim_tail
 from sketchpad.audio.pitch import parse_note
+from sketchpad.engine.generated import GeneratedSound, decode_sounds
+from sketchpad.engine.latent_frames import fit_frames
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
 from sketchpad.errors import SketchpadError
 
@@ -41,19 +41,6 @@ CANDIDATES = 24
 PITCH_POOL = 400  # closest captions searched for sounds at the asked note
 
 
-@dataclass(frozen=True)
-class GeneratedSound:
-    """``audio``: float32 (frames,) at 44.1 kHz; ``latents``: (1, C, L)."""
-
-    audio: np.ndarray
-    latents: np.ndarray
-    seed: int
-    prompt: str
-    neighbours: tuple[str, ...]  # captions of the sounds that were blended
-    semitones: float = 0.0  # transposition applied after decoding to reach the asked pitch
-    gain: float = 1.0  # level applied after decoding (peak normalisation)
-
-
 def words_of(text: str) -> set[str]:
     """Lower-case word set of ``text`` with common producer spellings unified."""
     words = re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
@@ -61,15 +48,6 @@ def words_of(text: str) -> set[str]:
     for word in words:
         out.update(_WORD_FORMS.get(word, word).split())
     return out - _STOP_WORDS
-
-
-def fit_latent_frames(latents: np.ndarray, silence: np.ndarray, frames: int) -> np.ndarray:
-    """(B, C, L) latents cut to ``frames``, or padded with the silence frame (zeros are not silence)."""
-    z = latents[:, :, :frames]
-    if z.shape[2] < frames:
-        pad = np.broadcast_to(silence[None, :, None], (z.shape[0], z.shape[1], frames - z.shape[2]))
-        z = np.concatenate([z, pad], axis=2)
-    return z
 
 
 class RetrievalIndex:
@@ -204,7 +182,7 @@ class RetrievalEngine:
         frames = self.index.offsets[members[0] + 1] - self.index.offsets[members[0]]
         out = np.zeros((1, self.index.latents.shape[0], frames), np.float32)
         for member, weight in zip(members, weights):
-            out += weight * fit_latent_frames(self.index.latent(member), self.silence, frames)
+            out += weight * fit_frames(self.index.latent(member), frames, self.silence)
         return out
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
@@ -242,33 +220,3 @@ class RetrievalEngine:
                 semitones: float = 0.0) -> list[GeneratedSound]:
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
                              seconds, semitones)
-
-
-def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
-                  neighbours: list, seconds: float | None, semitones: float = 0.0,
-                  tune_to: int | None = None) -> list[GeneratedSound]:
-    """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
-
-    With ``tune_to`` (a MIDI note), each sound's played note is measured and the
-    transposing corrects it to that note, as a sampler's tuning would."""
-    rate = model.sample_rate
-    longest = max(z.shape[2] for z in latents)
-    batch = np.concatenate([fit_latent_frames(z, silence, longest) for z in latents], axis=0)
-    audio = model.decode(batch)  # (frames, count): one pass for all results
-    results = []
-    for i, z in enumerate(latents):
-        clip = audio[: z.shape[2] * model.samples_per_latent, i]
-        shift = semitones
-        if tune_to is not None:
-            from sketchpad.audio.pitch import estimate_midi
-
-            played = estimate_midi(clip, rate, tune_to - semitones)
-            shift = tune_to - played if played is not None else semitones
-        if shift:
-            clip = transpose(clip, shift)
-        clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
-        peak = float(np.max(np.abs(clip))) if clip.size else 0.0
-        gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
-        results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
-                                      neighbours[i], shift, gain))
-    return results

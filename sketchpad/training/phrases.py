@@ -11,9 +11,13 @@ from __future__ import annotations
 
 import random
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sketchpad.training import gm
 from sketchpad.training.render import import_quietly
+
+if TYPE_CHECKING:
+    import pretty_midi
 
 
 def _pretty_midi():

@@ -27,7 +27,8 @@ import torch
 from sketchpad.engine.flow import (FLOW_KIND, VELOCITIES, FlowConfig, FlowNet, LatentProjection,
                                    note_features, velocity_features)
 from sketchpad.engine.model_files import save_model_folder
-from sketchpad.engine.retrieval import RetrievalIndex, fit_latent_frames
+from sketchpad.engine.latent_frames import fit_frames
+from sketchpad.engine.retrieval import RetrievalIndex
 from sketchpad.training.paraphrase import paraphrases
 
 FRAMES = 87  # 2 s of latents at 43 Hz: the longest training one-shot
@@ -59,7 +60,7 @@ def fit_projection(latents: np.ndarray, components: int) -> LatentProjection:
 
 def padded_latents(index: RetrievalIndex, silence: np.ndarray, frames: int = FRAMES) -> np.ndarray:
     """(N, C, frames) latents of every indexed sound, cut or padded with silence."""
-    return np.concatenate([fit_latent_frames(index.latent(i), silence, frames)
+    return np.concatenate([fit_frames(index.latent(i), frames, silence)
                            for i in range(len(index))]).astype(np.float32)
 
 

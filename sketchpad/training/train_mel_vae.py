@@ -20,7 +20,6 @@ from pathlib import Path
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from sketchpad.engine.features import log_mel
 from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig

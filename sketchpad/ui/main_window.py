@@ -17,6 +17,7 @@ from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, Q
                                QStackedWidget, QTabWidget, QToolBar, QVBoxLayout, QWidget)
 
 from sketchpad import PROJECT_NAME
+from sketchpad.audio.export import free_path
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
 from sketchpad.audio.pitch import warm_pitch_estimation
 from sketchpad.audio.playback import PlaybackEngine
@@ -41,7 +42,7 @@ from sketchpad.ui.slider_panel import SliderPanel
 from sketchpad.ui.spectrogram_view import SpectrogramView
 from sketchpad.ui.tile_grid import TileGrid
 from sketchpad.ui.waveform_view import WaveformView
-from sketchpad.ui.wav_out import DragHandle, free_wav_path, start_wav_drag, write_clip_wav
+from sketchpad.ui.wav_out import DragHandle, start_wav_drag, write_clip_wav
 from sketchpad.ui.workers import WorkerPool
 
 PLAYHEAD_FPS = 30
@@ -767,7 +768,7 @@ class MainWindow(QMainWindow):
         except OSError as err:
             self.show_error(f"Can't create the export folder {folder}: {err.strerror or err}")
             return
-        self.export_to(free_wav_path(folder, clip.name))
+        self.export_to(free_path(folder, clip.name, ".wav"))
 
     def export_dialog(self) -> None:
         clip = self.project.clip

@@ -33,17 +33,6 @@ def write_clip_wav(clip: Clip, path, *, bit_depth: str, rate: int) -> Path:
                      metadata=clip_metadata(clip))
 
 
-def free_wav_path(folder, name: str) -> Path:
-    """``folder/name.wav``, or ``name 2.wav``, ``name 3.wav``... if taken."""
-    stem = safe_file_stem(name)
-    path = Path(folder) / f"{stem}.wav"
-    number = 2
-    while path.exists():
-        path = Path(folder) / f"{stem} {number}.wav"
-        number += 1
-    return path
-
-
 def drag_wav_path(folder, clip: Clip) -> Path:
     """Where a drag of ``clip`` writes: one file per clip, so dragging twice reuses it."""
     return Path(folder) / f"{safe_file_stem(clip.name)} {clip.uid[:6]}.wav"

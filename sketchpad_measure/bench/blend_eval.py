@@ -107,7 +107,7 @@ def beat_hits(reference: np.ndarray, beats: np.ndarray) -> float:
 
 def evaluate_pair(model, a: np.ndarray, b: np.ndarray, b_guitar: np.ndarray) -> dict:
     """Steps, mix and style on a 30 s excerpt of each song."""
-    from sketchpad.engine.blend import match_channels
+    from sketchpad.engine.interpolation import match_channels
     from sketchpad.engine.blender import Blender
 
     rate = model.sample_rate

@@ -10,7 +10,7 @@ import soundfile as sf
 from sketchpad.core.clip import load_clip
 from sketchpad.core.generation import reshape_clip
 from sketchpad.engine.blender import Blender, BlendRecipe
-from sketchpad.engine.detail import add_detail, fit_residual, round_trip_residual, sample_weights
+from sketchpad.engine.detail import add_detail, fit_residual, sample_weights
 from sketchpad.engine.latent_ops import SliderState
 from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 

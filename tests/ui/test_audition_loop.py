@@ -3,7 +3,7 @@ PortAudio stream: prompt, tiles, audition, shape, keep, export, undo, restart.""
 
 import numpy as np
 import soundfile as sf
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from sketchpad.audio.export import read_wav_metadata

@@ -1,4 +1,5 @@
-"""Blending two sounds in latent space: mix, automation curves, morph steps, style.
+"""Interpolation maths on latents, the Blender's tools: mix, slerp, automation
+curves, evenly spaced morph steps, style transfer and beat warping.
 
 Latents are float32 arrays shaped (channels, latent_channels, frames), as
 ``SoundModel.encode`` returns them. Everything here is plain numpy and cheap;
@@ -9,6 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sketchpad.engine.latent_frames import fit_frames
 from sketchpad.errors import SketchpadError
 
 
@@ -19,18 +21,10 @@ def match_channels(za: np.ndarray, zb: np.ndarray) -> tuple[np.ndarray, np.ndarr
             np.repeat(zb, channels // zb.shape[0], axis=0))
 
 
-def fit_length(z: np.ndarray, frames: int, fill: np.ndarray) -> np.ndarray:
-    """Trim ``z`` to ``frames`` latent frames, or extend it with the ``fill`` frame (C,)."""
-    if z.shape[2] >= frames:
-        return z[:, :, :frames]
-    tail = np.broadcast_to(fill[None, :, None], (z.shape[0], z.shape[1], frames - z.shape[2]))
-    return np.concatenate([z, tail], axis=2)
-
-
 def pair(za: np.ndarray, zb: np.ndarray, silence: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Both latents with equal channels and A's length (B trimmed or padded with silence)."""
     za, zb = match_channels(za, zb)
-    return za, fit_length(zb, za.shape[2], silence)
+    return za, fit_frames(zb, za.shape[2], silence)
 
 
 def slerp(za: np.ndarray, zb: np.ndarray, alpha) -> np.ndarray:

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sketchpad.engine import blend
+from sketchpad.engine import interpolation
 from sketchpad.errors import SketchpadError
 
 rng = np.random.default_rng(0)
@@ -18,45 +18,45 @@ def _z(channels=1, frames=20):
 
 def test_mix_endpoints_and_midpoint():
     za, zb = _z(), _z()
-    np.testing.assert_array_equal(blend.mix(za, zb, 0.0), za)
-    np.testing.assert_array_equal(blend.mix(za, zb, 1.0), zb)
-    np.testing.assert_allclose(blend.mix(za, zb, 0.5), (za + zb) / 2, atol=1e-6)
-    np.testing.assert_allclose(blend.mix(za, zb, 0.0, "slerp"), za, atol=1e-5)
-    np.testing.assert_allclose(blend.mix(za, zb, 1.0, "slerp"), zb, atol=1e-5)
+    np.testing.assert_array_equal(interpolation.mix(za, zb, 0.0), za)
+    np.testing.assert_array_equal(interpolation.mix(za, zb, 1.0), zb)
+    np.testing.assert_allclose(interpolation.mix(za, zb, 0.5), (za + zb) / 2, atol=1e-6)
+    np.testing.assert_allclose(interpolation.mix(za, zb, 0.0, "slerp"), za, atol=1e-5)
+    np.testing.assert_allclose(interpolation.mix(za, zb, 1.0, "slerp"), zb, atol=1e-5)
 
 
 def test_slerp_keeps_norm_between_equal_norm_vectors():
     za = _z()
     zb = np.roll(za, 3, axis=1)  # same norms per frame, other directions
-    mid = blend.slerp(za, zb, 0.5)
+    mid = interpolation.slerp(za, zb, 0.5)
     np.testing.assert_allclose(np.linalg.norm(mid, axis=1), np.linalg.norm(za, axis=1), rtol=1e-4)
-    lerp_norm = np.linalg.norm(blend.mix(za, zb, 0.5), axis=1)
+    lerp_norm = np.linalg.norm(interpolation.mix(za, zb, 0.5), axis=1)
     assert np.all(lerp_norm <= np.linalg.norm(za, axis=1) + 1e-5)
 
 
 def test_curve_parsing_and_values():
-    points = blend.parse_curve("30:1, 0:0,60:0.5")
+    points = interpolation.parse_curve("30:1, 0:0,60:0.5")
     assert points == [(0.0, 0.0), (30.0, 1.0), (60.0, 0.5)]
-    values = blend.curve_values(points, frames=91, frame_rate_hz=1.0)
+    values = interpolation.curve_values(points, frames=91, frame_rate_hz=1.0)
     assert values[0] == 0 and values[15] == pytest.approx(0.5) and values[30] == 1
     assert values[45] == pytest.approx(0.75) and values[90] == pytest.approx(0.5)
     for bad in ("", "a:b", "1:2:3", "-1:0.5"):
         with pytest.raises(SketchpadError):
-            blend.parse_curve(bad)
+            interpolation.parse_curve(bad)
 
 
 def test_style_transfer_matches_style_statistics():
     content = _z(2, 50) * 0.5 + 1.0
     style = _z(2, 80) * 2.0 - 3.0
-    moved = blend.style_transfer(content, style, 1.0)
+    moved = interpolation.style_transfer(content, style, 1.0)
     np.testing.assert_allclose(moved.mean(axis=(0, 2)), style.mean(axis=(0, 2)), atol=1e-4)
     np.testing.assert_allclose(moved.std(axis=(0, 2)), style.std(axis=(0, 2)), rtol=1e-3)
-    np.testing.assert_array_equal(blend.style_transfer(content, style, 0.0), content)
+    np.testing.assert_array_equal(interpolation.style_transfer(content, style, 0.0), content)
 
 
 def test_pair_matches_channels_and_length():
     silence = np.full(16, -0.5, np.float32)
-    za, zb = blend.pair(_z(2, 30), _z(1, 10), silence)
+    za, zb = interpolation.pair(_z(2, 30), _z(1, 10), silence)
     assert za.shape == zb.shape == (2, 16, 30)
     np.testing.assert_array_equal(zb[0, :, 10:], np.broadcast_to(silence[:, None], (16, 20)))
     np.testing.assert_array_equal(zb[0], zb[1])
@@ -64,7 +64,7 @@ def test_pair_matches_channels_and_length():
 
 def test_even_alphas_equalise_a_warped_path():
     # Features that move fast near alpha 0 and slowly near 1: linear alphas would be uneven.
-    steps = blend.even_alphas(lambda a: np.sqrt(a)[:, None], 5, grid=257)
+    steps = interpolation.even_alphas(lambda a: np.sqrt(a)[:, None], 5, grid=257)
     hops = np.diff(np.sqrt(steps))
     assert steps[0] == 0 and steps[-1] == pytest.approx(1.0)
     assert hops.std() / hops.mean() < 0.02
@@ -119,18 +119,18 @@ def test_beat_warp_puts_each_beat_of_b_on_the_matching_beat_of_a():
     rate = 43.0
     beats_a = np.arange(1.0, 20.0, 0.5)  # 120 BPM from 1 s
     beats_b = np.arange(0.3, 30.0, 0.6)  # 100 BPM from 0.3 s
-    positions = blend.beat_warp(int(25 * rate), rate, beats_a, beats_b)
+    positions = interpolation.beat_warp(int(25 * rate), rate, beats_a, beats_b)
     for i in (0, 5, 20):  # A's beat i reads B at B's beat i
         frame = int(round(beats_a[i] * rate))
         assert positions[frame] / rate == pytest.approx(beats_b[i], abs=1.5 / rate)
     assert np.all(np.diff(positions) > 0)  # time runs forwards, also outside the paired beats
-    assert blend.beat_warp(100, rate, beats_a[:3], beats_b) is None
+    assert interpolation.beat_warp(100, rate, beats_a[:3], beats_b) is None
 
 
 def test_warp_latents_interpolates_inside_and_reads_silence_outside():
     z = np.arange(2 * 16 * 10, dtype=np.float32).reshape(2, 16, 10)
     silence = np.full(16, -7.0, np.float32)
-    out = blend.warp_latents(z, np.array([-1.0, 0.0, 2.5, 9.0, 9.5]), silence)
+    out = interpolation.warp_latents(z, np.array([-1.0, 0.0, 2.5, 9.0, 9.5]), silence)
     np.testing.assert_allclose(out[:, :, 0], -7.0)
     np.testing.assert_allclose(out[:, :, 1], z[:, :, 0])
     np.testing.assert_allclose(out[:, :, 2], 0.5 * (z[:, :, 2] + z[:, :, 3]))

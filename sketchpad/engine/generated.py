@@ -1,0 +1,58 @@
+"""What the prompt engines return: decoded one-shots ready to play.
+
+Both engines (retrieval and flow) produce latents; :func:`decode_sounds` turns a
+list of them into :class:`GeneratedSound` results the same way for both: one
+decode pass for the batch, tuning, length fitting and peak level.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sketchpad.audio.edits import fit_seconds, transpose, trim_tail
+from sketchpad.engine.latent_frames import fit_frames
+
+
+@dataclass(frozen=True)
+class GeneratedSound:
+    """``audio``: float32 (frames,) at 44.1 kHz; ``latents``: (1, C, L)."""
+
+    audio: np.ndarray
+    latents: np.ndarray
+    seed: int
+    prompt: str
+    neighbours: tuple[str, ...]  # captions of the sounds that were blended
+    semitones: float = 0.0  # transposition applied after decoding to reach the asked pitch
+    gain: float = 1.0  # level applied after decoding (peak normalisation)
+
+
+def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
+                  neighbours: list, seconds: float | None, semitones: float = 0.0,
+                  tune_to: int | None = None) -> list[GeneratedSound]:
+    """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
+
+    With ``tune_to`` (a MIDI note), each sound's played note is measured and the
+    transposing corrects it to that note, as a sampler's tuning would."""
+    rate = model.sample_rate
+    longest = max(z.shape[2] for z in latents)
+    batch = np.concatenate([fit_frames(z, longest, silence) for z in latents], axis=0)
+    audio = model.decode(batch)  # (frames, count): one pass for all results
+    results = []
+    for i, z in enumerate(latents):
+        clip = audio[: z.shape[2] * model.samples_per_latent, i]
+        shift = semitones
+        if tune_to is not None:
+            from sketchpad.audio.pitch import estimate_midi
+
+            played = estimate_midi(clip, rate, tune_to - semitones)
+            shift = tune_to - played if played is not None else semitones
+        if shift:
+            clip = transpose(clip, shift)
+        clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
+        peak = float(np.max(np.abs(clip))) if clip.size else 0.0
+        gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
+        results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
+                                      neighbours[i], shift, gain))
+    return results
