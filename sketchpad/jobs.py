@@ -16,11 +16,23 @@ import itertools
 import threading
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any, Callable, Protocol
 
 
 class JobCancelled(Exception):
     """Raised inside a job when it has been cancelled or superseded."""
+
+
+class Submitter(Protocol):
+    """What a Qt-free controller needs to run work in the background: the window's
+    worker pool in the app, a plain-Python stand-in in tests. Callbacks run on the
+    thread that owns the controller (the UI thread in the app)."""
+
+    def submit(self, kind: str, fn: Callable[["JobContext"], Any], *, lane: str = "io",
+               on_result: Callable[[Any], None] | None = None,
+               on_error: Callable[[str], None] | None = None, **callbacks) -> Any: ...
+
+    def cancel_kind(self, kind: str) -> None: ...
 
 
 _ids = itertools.count(1)

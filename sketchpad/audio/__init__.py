@@ -1,4 +1,4 @@
-"""Qt-free audio: file I/O, resampling, export, analysis and the playback engine.
+"""Qt-free audio: file I/O, resampling, export, analysis and the player.
 
-The playback engine module is the only place that imports sounddevice.
+The player module (playback.py) is the only place that imports sounddevice.
 """

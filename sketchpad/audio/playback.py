@@ -3,7 +3,7 @@
 Threads
 -------
 * UI thread: ``ClipMixer.set_clip/stop/seek/set_loop`` and every
-  ``PlaybackEngine`` method (``play``, ``stop``, ``toggle``, ``seek``,
+  ``Player`` method (``play``, ``stop``, ``toggle``, ``seek``,
   ``set_loop``, ``poll``, ``close``). These prepare data and then hand it
   to the audio thread by replacing ONE attribute reference, which is atomic
   under the GIL, so no lock is needed.
@@ -31,7 +31,7 @@ import numpy as np
 from sketchpad.audio.voices import VoiceMixer
 from sketchpad.errors import AudioDeviceError
 
-__all__ = ["ClipMixer", "PlaybackEngine", "available_outputs"]
+__all__ = ["ClipMixer", "Player", "available_outputs"]
 
 
 class _Voice(NamedTuple):
@@ -302,7 +302,7 @@ def available_outputs() -> list[str]:
         return []
 
 
-class PlaybackEngine:
+class Player:
     """A ClipMixer and a VoiceMixer driven by one sounddevice OutputStream (UI thread).
 
     The clip mixer plays the sound on show; the voices (``voices``) play pads,

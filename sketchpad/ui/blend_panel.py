@@ -72,11 +72,11 @@ class BlendPanel(QWidget):
     message = Signal(str)
     changed = Signal()
 
-    def __init__(self, pool, engine, model_getter, parent=None):
+    def __init__(self, pool, player, model_getter, parent=None):
         super().__init__(parent)
         self.setObjectName("blendPanel")
         self.pool = pool
-        self.engine = engine
+        self.player = player
         self._model_getter = model_getter
         self.sources: dict[str, _Source | None] = {"A": None, "B": None}
         self._latent_cache: OrderedDict = OrderedDict()
@@ -396,7 +396,7 @@ class BlendPanel(QWidget):
     def _forget_blend(self) -> None:
         self.pool.cancel_kind("blend-render")
         if self.playing:
-            self.engine.stop()
+            self.player.stop()
         self.blender = None
         self.render = None
         self.result_clip = None
@@ -425,7 +425,7 @@ class BlendPanel(QWidget):
             return
         self.blender = blender
         self.render = ProgressiveRender(blender.frames, blender.model.samples_per_latent,
-                                        channels=self.engine.mixer.channels)
+                                        channels=self.player.mixer.channels)
         self.waveform.set_clip(a.clip)  # the time axis until the blend itself is rendered
         duration = blender.seconds
         restored, self._restored_curve = self._restored_curve, None
@@ -572,14 +572,14 @@ class BlendPanel(QWidget):
     # -- playback --------------------------------------------------------------------
     @property
     def playing(self) -> bool:
-        return (self.render is not None and self.engine.is_playing
-                and self.engine.mixer.clip is self.render.view)
+        return (self.render is not None and self.player.is_playing
+                and self.player.mixer.clip is self.render.view)
 
     def position_samples(self) -> int:
         if self.render is None:
             return 0
         if self.playing:
-            position = self.engine.mixer.position_frames
+            position = self.player.mixer.position_frames
         else:
             position = int(self.waveform.playhead.value() * self.blender.model.sample_rate)
         return position if position < self.render.frames - 1 else 0
@@ -587,7 +587,7 @@ class BlendPanel(QWidget):
     def toggle_play(self) -> None:
         if self.playing or self._play_pending:
             self._play_pending = False
-            self.engine.stop()
+            self.player.stop()
             self._refresh()
             return
         if self.render is None:
@@ -607,8 +607,8 @@ class BlendPanel(QWidget):
         if render is None or not render.done[start // render.samples_per_latent]:
             return False
         self._play_pending = False
-        if not self.engine.play(render.view, start_frame=start, loop=self.engine.mixer.loop):
-            self.message.emit(self.engine.status_text)
+        if not self.player.play(render.view, start_frame=start, loop=self.player.mixer.loop):
+            self.message.emit(self.player.status_text)
         self.first_audio_ms = (time.perf_counter() - self._play_pressed_at) * 1000
         self._refresh()
         return True
@@ -618,7 +618,7 @@ class BlendPanel(QWidget):
             return
         frame = int(seconds * self.blender.model.sample_rate)
         if self.playing:
-            self.engine.seek(frame)
+            self.player.seek(frame)
             if not self.render.done[min(frame // self.render.samples_per_latent,
                                         self.render.done.size - 1)]:
                 self.start_render()
@@ -627,7 +627,7 @@ class BlendPanel(QWidget):
 
     def _follow_playhead(self) -> None:
         if self.playing:
-            seconds = self.engine.mixer.position_frames / self.blender.model.sample_rate
+            seconds = self.player.mixer.position_frames / self.blender.model.sample_rate
             self.waveform.set_playhead(seconds)
             self.editor.set_playhead(seconds)
         if self.play_button.isChecked() != (self.playing or self._play_pending):

@@ -27,7 +27,7 @@ class KitBinding:
     def __init__(self, window):
         self.window = window
         self.kit = window.kit
-        self.panel = KitPanel(window.kit, window.engine)
+        self.panel = KitPanel(window.kit, window.player)
         self.panel.files_dropped.connect(self._load_onto_pad)
         self.panel.clip_dropped.connect(self._clip_onto_pad)
         self.panel.export_requested.connect(self.export)
@@ -134,8 +134,8 @@ class KitBinding:
             control.blockSignals(False)
         self.window.computer_keys.set_enabled(on)
         self._warm_keys()
-        if on and not self.window.engine.open():
-            self.window.show_error(self.window.engine.status_text)
+        if on and not self.window.player.open():
+            self.window.show_error(self.window.player.status_text)
         elif on:
             self.window.statusBar().showMessage(
                 "Computer keyboard plays: A W S E D F T G Y H U J K, Z/X octave, C/V velocity "
@@ -187,7 +187,7 @@ class KitBinding:
             if not quiet:
                 self.window.show_error(str(err))
             return
-        self.window.engine.open()
+        self.window.player.open()
         self.panel.set_midi_text(f"MIDI: {name}")
 
     def shutdown(self) -> None:

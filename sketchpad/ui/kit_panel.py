@@ -114,10 +114,10 @@ class KitPanel(QWidget):
     drag_requested = Signal(object)
     message = Signal(str)
 
-    def __init__(self, kit: Kit, engine, parent=None):
+    def __init__(self, kit: Kit, player, parent=None):
         super().__init__(parent)
         self.kit = kit
-        self.engine = engine
+        self.player = player
         self.selected = 0
         self.pads = [PadButton(i) for i in range(PAD_COUNT)]
         pad_grid = QGridLayout()
@@ -281,8 +281,8 @@ class KitPanel(QWidget):
     def _pad_pressed(self, index: int) -> None:
         self.select_pad(index)
         if not self.kit.pads[index].empty:
-            if not self.engine.open():
-                self.message.emit(self.engine.status_text)
+            if not self.player.open():
+                self.message.emit(self.player.status_text)
             self.kit.hit(index)
 
     def _pad_dropped(self, index: int, mime) -> None:
@@ -346,10 +346,10 @@ class KitPanel(QWidget):
         self.play_button.toggle()
 
     def _play_toggled(self, on: bool) -> None:
-        voices = self.engine.voices
+        voices = self.player.voices
         if on:
-            if not self.engine.open():
-                self.message.emit(self.engine.status_text)
+            if not self.player.open():
+                self.message.emit(self.player.status_text)
                 self.play_button.setChecked(False)
                 return
             voices.start()
@@ -361,7 +361,7 @@ class KitPanel(QWidget):
         self.play_button.setText("■ Stop pattern" if on else "▶ Play pattern")
 
     def _show_current_step(self) -> None:
-        self._light_step(self.engine.voices.current_step)
+        self._light_step(self.player.voices.current_step)
 
     def _light_step(self, step: int) -> None:
         if step == self._shown_step:
@@ -379,5 +379,5 @@ class KitPanel(QWidget):
 
     def shutdown(self) -> None:
         self._step_timer.stop()
-        self.engine.voices.stop_sequence()
+        self.player.voices.stop_sequence()
 

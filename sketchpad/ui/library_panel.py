@@ -40,11 +40,11 @@ class LibraryPanel(QWidget):
     message = Signal(str)
     train_requested = Signal(object)
 
-    def __init__(self, pool, engine, generator_getter, parent=None):
+    def __init__(self, pool, player, generator_getter, parent=None):
         super().__init__(parent)
         self.setObjectName("libraryPanel")
         self.pool = pool
-        self.engine = engine
+        self.player = player
         self._generator = generator_getter
         self.library: Library | None = None
         self.coords = np.zeros((0, 2), np.float32)
@@ -245,8 +245,8 @@ class LibraryPanel(QWidget):
                          on_error=lambda m: self.message.emit(m))
 
     def _play_preview(self, buffer) -> None:
-        if not self.engine.play(buffer):
-            self.message.emit(self.engine.status_text)
+        if not self.player.play(buffer):
+            self.message.emit(self.player.status_text)
 
     def open_sound(self, index: int) -> None:
         """Open library sound ``index`` as the current sound (views and sliders follow)."""

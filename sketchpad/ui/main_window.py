@@ -1,6 +1,6 @@
 """The main window: the producer's audition loop, from prompt to exported WAV.
 
-The window owns the project state, the worker pool and the playback engine.
+The window owns the project state, the worker pool and the player.
 Every slow thing (decoding files, generating, re-decoding for a slider,
 exporting, saving the session) is a job on the pool; results arrive on the UI
 thread and go into the project, which the views follow.
@@ -20,11 +20,12 @@ from sketchpad import PROJECT_NAME
 from sketchpad.audio.export import free_path
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
 from sketchpad.audio.pitch import warm_pitch_estimation
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import Kit
-from sketchpad.core.generation import generate_clips, more_like_clips, reshape_clip
+from sketchpad.core.generation import generate_clips, more_like_clips
+from sketchpad.core.shaping import ShapeSession
 from sketchpad.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
 from sketchpad.core.memory import freeze_long_lived_objects, release_free_memory
@@ -47,7 +48,6 @@ from sketchpad.ui.workers import WorkerPool
 
 PLAYHEAD_FPS = 30
 AUTOSAVE_DELAY_MS = 1000
-SHAPE_GESTURE_MS = 800  # slider moves closer together than this are one undo step
 
 
 def _default_generator_loader(model_name: str | None = None, kind: str | None = None):
@@ -92,7 +92,7 @@ class _SubProgress:
 
 
 class MainWindow(QMainWindow):
-    def __init__(self, *, engine: PlaybackEngine | None = None, settings: QSettings | None = None,
+    def __init__(self, *, player: Player | None = None, settings: QSettings | None = None,
                  generator_loader=None, session_folder=None):
         super().__init__()
         self.setWindowTitle(PROJECT_NAME)
@@ -104,13 +104,16 @@ class MainWindow(QMainWindow):
         self.session_restored = False
         self.project = Project()
         self.pool = WorkerPool(parent=self)
-        self.engine = engine or PlaybackEngine(buffer_periods=audio_buffer_periods(self.settings))
+        self.player = player or Player(buffer_periods=audio_buffer_periods(self.settings))
         self._load_job = None
         self.generator = None  # the prompt engine, loaded in the background
         self._generator_loader = generator_loader or _default_generator_loader
+        self.shaping = ShapeSession(self.project, self.pool)
+        self.shaping.shown.connect(self._play_shaped)
+        self.shaping.failed.connect(self.show_error)
         self.kit = Kit()
-        self.kit.attach(self.engine.voices)
-        self.keys = Keys(self.kit, self.engine.voices)
+        self.kit.attach(self.player.voices)
+        self.keys = Keys(self.kit, self.player.voices)
         self.computer_keys = ComputerKeys(self.keys, self)
 
         self._build_views()
@@ -130,8 +133,6 @@ class MainWindow(QMainWindow):
         self._device_timer = self._timer(1000, self._poll_audio_device)
         self._autosave_timer = self._timer(AUTOSAVE_DELAY_MS, self.autosave, single_shot=True,
                                            start=False)
-        self._gesture_timer = self._timer(SHAPE_GESTURE_MS, self._end_shape_gesture,
-                                          single_shot=True, start=False)
 
         self.resize(1280, 800)
         self._restore_layout()
@@ -194,7 +195,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.tile_grid, 3)
         column.addWidget(kept_label)
         column.addWidget(self.kept_grid, 1)
-        self.library_panel = LibraryPanel(self.pool, self.engine, lambda: self.generator)
+        self.library_panel = LibraryPanel(self.pool, self.player, lambda: self.generator)
         self.library_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.library_panel.sound_ready.connect(self.show_library_sound)
         self.library_panel.train_requested.connect(self.train_on_folder)
@@ -207,7 +208,7 @@ class MainWindow(QMainWindow):
         self.main_splitter = QSplitter(Qt.Orientation.Vertical)
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.areas)
-        self.blend_panel = BlendPanel(self.pool, self.engine,
+        self.blend_panel = BlendPanel(self.pool, self.player,
                                       lambda: self.generator.model if self.generator else None)
         self.blend_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.blend_panel.tiles_ready.connect(self._show_results)
@@ -237,12 +238,7 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        self._shaped_clip = None  # set while a slider result is being shown
-        self._shape_serial = 0
         # (source clip, its latents, its residual): encode and round-trip a file once
-        self._source_latents = (None, None, None)
-        self._gesture_before = None  # project state when the current slider gesture began
-        self._gesture_recorded = False
 
     def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
         action = QAction(text, self)
@@ -406,7 +402,7 @@ class MainWindow(QMainWindow):
         if not self._end_load(job):
             return
         if clips:
-            self.engine.stop()
+            self.player.stop()
             self.project.checkpoint("Add sound" if len(clips) == 1 else "Add sounds")
             self.project.add_tiles(clips)
             self.project.set_clip(clips[0])
@@ -430,7 +426,7 @@ class MainWindow(QMainWindow):
             self.statusBar().showMessage("Loading cancelled.", 4000)
 
     def _show_clip(self, clip: Clip | None) -> None:
-        if clip is not self._shaped_clip and self.slider_panel.isEnabled():
+        if clip is not self.shaping.showing and self.slider_panel.isEnabled():
             # Sliders show what was done to this sound (neutral for a new one).
             self.slider_panel.blockSignals(True)
             self.slider_panel.set_state(clip.origin.get("sliders") if clip is not None else None)
@@ -568,11 +564,11 @@ class MainWindow(QMainWindow):
         if not scrubbing:
             self.audition(clip)
             return
-        position = int(self.engine.position_seconds * clip.sample_rate) if self.engine.is_playing else 0
+        position = int(self.player.position_seconds * clip.sample_rate) if self.player.is_playing else 0
         self.project.set_clip(clip)
-        if not self.engine.play(clip.playback, start_frame=position % max(1, clip.frames),
+        if not self.player.play(clip.playback, start_frame=position % max(1, clip.frames),
                                 loop=True):
-            self.show_error(self.engine.status_text)
+            self.show_error(self.player.status_text)
 
     # -- library, models ---------------------------------------------------------
     def import_library_dialog(self) -> None:
@@ -638,8 +634,8 @@ class MainWindow(QMainWindow):
         """Show ``clip`` and play it from the start at once."""
         if self.project.clip is not clip:
             self.project.set_clip(clip)
-        if not self.engine.play(clip.playback, loop=self.loop_action.isChecked()):
-            self.show_error(self.engine.status_text)
+        if not self.player.play(clip.playback, loop=self.loop_action.isChecked()):
+            self.show_error(self.player.status_text)
 
     # -- kept tray, removal, undo ------------------------------------------------------
     def toggle_keep(self, clip: Clip | None = None) -> None:
@@ -659,7 +655,7 @@ class MainWindow(QMainWindow):
         self.project.checkpoint("Remove tile")
         self.project.set_tiles([tile for tile in self.project.tiles if tile is not clip])
         if not self.project.is_kept(clip):
-            self.engine.stop()
+            self.player.stop()
             self.project.set_clip(self.project.tiles[0] if self.project.tiles else None)
 
     def undo(self) -> None:
@@ -669,19 +665,17 @@ class MainWindow(QMainWindow):
         self._step_history(backwards=False)
 
     def _step_history(self, *, backwards: bool) -> None:
-        self.pool.cancel_kind("shape")
-        self._end_shape_gesture()
-        self._shape_serial += 1  # a slider result still on its way must not land
+        self.shaping.forget()  # a slider result still on its way must not land
         history = self.project.history
         label = history.undo_label if backwards else history.redo_label
-        playing = self.engine.is_playing
+        playing = self.player.is_playing
         if not (self.project.undo() if backwards else self.project.redo()):
             return
         clip = self.project.clip
         if clip is None:
-            self.engine.stop()
+            self.player.stop()
         elif playing:
-            self.engine.play(clip.playback, loop=self.loop_action.isChecked())
+            self.player.play(clip.playback, loop=self.loop_action.isChecked())
         verb = "Undid" if backwards else "Redid"
         self.statusBar().showMessage(f"{verb}: {label}", 4000)
 
@@ -696,64 +690,15 @@ class MainWindow(QMainWindow):
     # -- sliders -----------------------------------------------------------------------
     @Slot(object)
     def shape(self, state) -> None:
-        """Re-decode the current sound with the sliders, always from its unshaped source.
+        """The sliders moved: the shaping session re-decodes the sound on show."""
+        if self.generator is not None:
+            self.shaping.move(state, self.generator.model)
 
-        A newer move drops a waiting one; only the newest result is shown, and a
-        neutral state brings back the source itself (the original audio, untouched).
-        Moves less than ``SHAPE_GESTURE_MS`` apart are one undo step.
-        """
-        clip, generator = self.project.clip, self.generator
-        if clip is None or generator is None:
-            return
-        if self._gesture_before is None:
-            self._gesture_before = self.project.state()
-            self._gesture_recorded = False
-        self._gesture_timer.start()
-        source = clip.origin.get("source", clip)
-        self._shape_serial += 1
-        serial = self._shape_serial
-        if state.is_neutral():
-            self.pool.cancel_kind("shape")
-            self._show_shaped(source)
-            return
-        known = self._source_latents[0] is source
-        cached = self._source_latents[1] if known else None
-        residual = self._source_latents[2] if known else None
-        model = generator.model
-        self.pool.submit(
-            "shape", lambda ctx: reshape_clip(model, source, state, ctx, latents=cached,
-                                              residual=residual),
-            lane="model", on_error=self.show_error,
-            on_result=lambda new: self._on_shaped(serial, source, new))
-
-    def _on_shaped(self, serial: int, source: Clip, new: Clip) -> None:
-        self._source_latents = (source, new.latents, new.residual)
-        current = self.project.clip
-        if serial != self._shape_serial or current is None \
-                or current.origin.get("source", current) is not source:
-            return  # a newer move is on its way, or the user picked another sound
-        self._show_shaped(new)
-
-    def _show_shaped(self, new: Clip) -> None:
-        old = self.project.clip
-        if old is new or old is None:
-            return
-        if not self._gesture_recorded and self._gesture_before is not None:
-            self.project.checkpoint("Shape", self._gesture_before)
-            self._gesture_recorded = True
-        playing = self.engine.is_playing
-        position = int(self.engine.position_seconds * new.sample_rate) if playing else 0
-        self._shaped_clip = new
-        self.project.replace_clip(old, new)
-        self._shaped_clip = None
-        self.project.changed.emit()
+    def _play_shaped(self, new: Clip) -> None:
         # Hear the change at once: continue from the playhead, or start the sound over.
-        self.engine.play(new.playback, start_frame=position, loop=self.loop_action.isChecked())
-
-    def _end_shape_gesture(self) -> None:
-        self._gesture_timer.stop()
-        self._gesture_before = None
-        self._gesture_recorded = False
+        playing = self.player.is_playing
+        position = int(self.player.position_seconds * new.sample_rate) if playing else 0
+        self.player.play(new.playback, start_frame=position, loop=self.loop_action.isChecked())
 
     # -- export and drag out ---------------------------------------------------------
     def export_current(self) -> None:
@@ -811,7 +756,7 @@ class MainWindow(QMainWindow):
         dialog = PreferencesDialog(self.export_settings, self, midi=self.kit_binding.midi_choice())
         if dialog.exec():
             self.kit_binding.choose_midi_port(dialog.midi_port())
-            self.engine.set_buffer_periods(audio_buffer_periods(self.settings))
+            self.player.set_buffer_periods(audio_buffer_periods(self.settings))
 
     # -- session -----------------------------------------------------------------------
     def _restore_session(self) -> None:
@@ -873,14 +818,14 @@ class MainWindow(QMainWindow):
         clip = self.project.clip
         if clip is None:
             return
-        if self.engine.is_playing:
-            self.engine.stop()
+        if self.player.is_playing:
+            self.player.stop()
             return
         start = int(self.waveform.playhead.value() * clip.sample_rate)
         if start >= clip.frames - 1:
             start = 0
-        if not self.engine.play(clip.playback, start_frame=start, loop=self.loop_action.isChecked()):
-            self.show_error(self.engine.status_text)
+        if not self.player.play(clip.playback, start_frame=start, loop=self.loop_action.isChecked()):
+            self.show_error(self.player.status_text)
         self._poll_audio_device()
 
     @Slot(float)
@@ -888,12 +833,12 @@ class MainWindow(QMainWindow):
         clip = self.project.clip
         if clip is None:
             return
-        if self.engine.is_playing:
-            self.engine.seek(int(seconds * clip.sample_rate))
+        if self.player.is_playing:
+            self.player.seek(int(seconds * clip.sample_rate))
         self._set_playhead(seconds)
 
     def _on_loop_toggled(self) -> None:
-        self.engine.set_loop(self.loop_action.isChecked())
+        self.player.set_loop(self.loop_action.isChecked())
 
     def _set_playhead(self, seconds: float) -> None:
         self.waveform.set_playhead(seconds)
@@ -905,14 +850,14 @@ class MainWindow(QMainWindow):
     def _update_playhead(self) -> None:
         if self.blend_panel.playing:
             return  # the blend view follows its own playhead
-        if self.engine.is_playing:
-            self._set_playhead(self.engine.position_seconds)
+        if self.player.is_playing:
+            self._set_playhead(self.player.position_seconds)
         elif self.project.clip is not None:
             self._set_playhead(self.waveform.playhead.value())
 
     def _poll_audio_device(self) -> None:
-        self.engine.poll()
-        text = self.engine.status_text
+        self.player.poll()
+        text = self.player.status_text
         self.audio_label.setText(text if "audio" in text.lower() else f"Audio: {text}")
         self._check_gpu_fallback()
 
@@ -974,12 +919,11 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/main_splitter", self.main_splitter.saveState())
         self.settings.sync()
-        for timer in (self._playhead_timer, self._device_timer, self._autosave_timer,
-                      self._gesture_timer):
+        for timer in (self._playhead_timer, self._device_timer, self._autosave_timer):
             timer.stop()
         self.blend_panel.shutdown()
         self.kit_binding.shutdown()
-        self.engine.close()
+        self.player.close()
         self.pool.shutdown()
         if self.session_restored:
             try:

@@ -10,7 +10,7 @@ from PySide6.QtWidgets import (QComboBox, QDialog, QDialogButtonBox, QFileDialog
                                QHBoxLayout, QLineEdit, QPushButton, QWidget)
 
 from sketchpad.audio.export import EXPORT_FORMATS, EXPORT_RATES
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 
 FORMAT_LABELS = {"pcm16": "16-bit PCM", "pcm24": "24-bit PCM", "float32": "32-bit float"}
 DEFAULT_BIT_DEPTH = "pcm24"
@@ -29,10 +29,10 @@ BUFFER_LABELS = {2: "lowest latency", 4: "default", 8: "safest on a busy machine
 def audio_buffer_periods(settings: QSettings) -> int:
     """The device buffer chosen in Preferences, in periods of 512 frames."""
     try:
-        value = int(settings.value(BUFFER_SETTING, PlaybackEngine.BUFFER_PERIODS))
+        value = int(settings.value(BUFFER_SETTING, Player.BUFFER_PERIODS))
     except (TypeError, ValueError):
-        value = PlaybackEngine.BUFFER_PERIODS
-    return value if value in PlaybackEngine.BUFFER_CHOICES else PlaybackEngine.BUFFER_PERIODS
+        value = Player.BUFFER_PERIODS
+    return value if value in Player.BUFFER_CHOICES else Player.BUFFER_PERIODS
 
 
 class ExportSettings:
@@ -109,9 +109,9 @@ class PreferencesDialog(QDialog):
             self.midi.setToolTip(f"No MIDI system: {unavailable}")
         form.addRow("MIDI input", self.midi)
         self.buffer = QComboBox()
-        for periods in PlaybackEngine.BUFFER_CHOICES:
+        for periods in Player.BUFFER_CHOICES:
             self.buffer.addItem(f"{periods * 512 / 44100 * 1000:.0f} ms ({BUFFER_LABELS[periods]})", periods)
-        self.buffer.setCurrentIndex(PlaybackEngine.BUFFER_CHOICES.index(audio_buffer_periods(export.settings)))
+        self.buffer.setCurrentIndex(Player.BUFFER_CHOICES.index(audio_buffer_periods(export.settings)))
         self.buffer.setToolTip("A longer buffer rides out busy moments (no dropouts) but keys and "
                                "pads answer later")
         form.addRow("Audio buffer", self.buffer)

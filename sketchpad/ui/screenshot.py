@@ -20,7 +20,7 @@ def take_screenshot(path: Path, *, prompt: str = "warm pad C3", scale: float = 1
         os.environ["QT_SCALE_FACTOR"] = f"{scale:g}"
     from PySide6.QtCore import QSettings
 
-    from sketchpad.audio.playback import PlaybackEngine
+    from sketchpad.audio.playback import Player
     from sketchpad.errors import SketchpadError
     from sketchpad.ui.app import create_app
     from sketchpad.ui.main_window import MainWindow
@@ -30,7 +30,7 @@ def take_screenshot(path: Path, *, prompt: str = "warm pad C3", scale: float = 1
     with tempfile.TemporaryDirectory() as scratch:
         scratch = Path(scratch)
         settings = QSettings(str(scratch / "settings.ini"), QSettings.Format.IniFormat)
-        window = MainWindow(engine=PlaybackEngine(), settings=settings,
+        window = MainWindow(player=Player(), settings=settings,
                             session_folder=scratch / "session")
         window.resize(width, height)
         window.show()
@@ -48,7 +48,7 @@ def take_screenshot(path: Path, *, prompt: str = "warm pad C3", scale: float = 1
             before = window.project.clip
             window.slider_panel.slider(names[0]).setValue(120)
             run_event_loop_until(lambda: window.project.clip is not before, timeout_s=60)
-        window.engine.stop()
+        window.player.stop()
         run_event_loop_until(lambda: False, timeout_s=0.5)  # let every view draw
         image = window.grab()
         path = Path(path)

@@ -2,7 +2,7 @@
 
 The machines this project runs on have no sound card, and ALSA's null device
 swallows audio as fast as it can, so it cannot show an underrun. The output
-here is a clock instead (:class:`PacedEngine`): the app's own audio callback
+here is a clock instead (:class:`PacedPlayer`): the app's own audio callback
 runs once per device period on its own thread, as PortAudio would run it, and
 each period's lateness (callback end minus the period's due time) is kept.
 With a device buffer of B periods, a period later than B - 1 periods means the
@@ -18,11 +18,11 @@ import time
 
 import numpy as np
 
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 
 
-class PacedEngine(PlaybackEngine):
-    """A PlaybackEngine whose device is a real-time clock (see the module docstring).
+class PacedPlayer(Player):
+    """A Player whose device is a real-time clock (see the module docstring).
 
     ``callback_ms``: how long each callback took; ``lateness_ms``: callback end
     minus the period's due time, per period."""
@@ -64,7 +64,7 @@ def underruns(lateness_ms, period_ms: float, buffer_periods: int) -> int:
 class _Clock:
     """Stands in for the PortAudio stream: runs the engine's callback once per period."""
 
-    def __init__(self, engine: PacedEngine):
+    def __init__(self, engine: PacedPlayer):
         self.engine = engine
         self.active = True
         self._thread = threading.Thread(target=self._run, name="paced-output", daemon=True)
@@ -116,7 +116,7 @@ def busy_pattern(kit, tempo_bpm: float = 174.0):
     return pattern
 
 
-def measure_note_latency(engine: PacedEngine, keys, *, notes: int = 400, seed: int = 0) -> dict:
+def measure_note_latency(engine: PacedPlayer, keys, *, notes: int = 400, seed: int = 0) -> dict:
     """MIDI note-on reaching the app (MidiInput's handler) to its first sample in the output
     buffer, in ms, for kit notes and for transposed notes of the sound on show."""
     import mido

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 
-from sketchpad_measure.bench.kit_bench import PacedEngine, busy_pattern, fill_kit_with_sounds, measure_note_latency
+from sketchpad_measure.bench.kit_bench import PacedPlayer, busy_pattern, fill_kit_with_sounds, measure_note_latency
 
 
 def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
@@ -30,8 +30,8 @@ def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
 
     create_app()
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
-    engine = PacedEngine()
-    window = MainWindow(engine=engine, settings=settings, session_folder=folder / "session")
+    engine = PacedPlayer()
+    window = MainWindow(player=engine, settings=settings, session_folder=folder / "session")
     window.show()
     run_event_loop_until(lambda: window.pool.pending == 0 and window.generator is not None,
                          timeout_s=180)

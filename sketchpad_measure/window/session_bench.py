@@ -40,7 +40,7 @@ def main(folder: Path) -> int:
     window.pool.submit("blend", blend_job(window.generator.model, 30.0), lane="model",
                        on_result=done.append)
     run_event_loop_until(lambda: bool(done), timeout_s=120)
-    window.engine.stop()
+    window.player.stop()
     window.close()
     print(json.dumps({"peak_rss_mb": peak_rss_mb()}), flush=True)
     return 0

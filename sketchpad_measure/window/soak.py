@@ -168,7 +168,7 @@ def main(argv: list[str] | None = None) -> int:
     app.exec()
     sampler.stop()
     sample()
-    window.engine.stop()
+    window.player.stop()
     run_event_loop_until(lambda: window.pool.pending == 0, 60)  # let running jobs land
     window.close()
     closed = {"os_threads": os_threads(), "python_threads": threading.active_count()}

@@ -112,13 +112,13 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
     # What the window last handed to the player (recorded even when no audio
     # device is there to open, so the figure means the same on every machine).
     handed = [None]
-    play = window.engine.play
+    play = window.player.play
 
     def recording_play(samples, **kwargs):
         handed[0] = samples
         return play(samples, **kwargs)
 
-    window.engine.play = recording_play
+    window.player.play = recording_play
     names = [d.name for d in model.directions]
     if names:
         slider = window.slider_panel.slider(names[0])
@@ -144,6 +144,6 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
             if run:
                 results["slider_to_audio_ms"].append(elapsed_ms)
                 results["slider_stall_ms"].append(monitor.max_stall_ms)
-    window.engine.stop()
+    window.player.stop()
     window.close()
     return results

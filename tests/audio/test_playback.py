@@ -11,7 +11,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from sketchpad.audio.playback import ClipMixer, PlaybackEngine, available_outputs
+from sketchpad.audio.playback import ClipMixer, Player, available_outputs
 
 F = 16  # short fades keep the expected arrays readable
 
@@ -242,7 +242,7 @@ def test_fill_allocates_nothing():
     assert peak - before < 2048
 
 
-# --------------------------------------------------------- PlaybackEngine
+# --------------------------------------------------------- Player
 def test_available_outputs_lists_null_devices():
     names = available_outputs()
     assert "sketchpad_null" in names and "default" in names
@@ -250,7 +250,7 @@ def test_available_outputs_lists_null_devices():
 
 @pytest.mark.parametrize("device", [None, "sketchpad_null"])
 def test_real_stream_plays_clip(device):
-    engine = PlaybackEngine(sample_rate=44100, channels=2, device=device, blocksize=512)
+    engine = Player(sample_rate=44100, channels=2, device=device, blocksize=512)
     clip = (0.1 * np.sin(2 * np.pi * 440 * np.arange(44100) / 44100)).astype(np.float32)
     try:
         assert engine.play(clip), engine.status_text
@@ -272,7 +272,7 @@ def test_real_stream_plays_clip(device):
 
 
 def test_missing_device_reports_and_does_not_raise():
-    bad = PlaybackEngine(device="no such device")
+    bad = Player(device="no such device")
     assert bad.play(np.zeros(1000, np.float32)) is False
     assert "\n" not in bad.status_text
     assert bad.status_text.startswith("No audio output:")
@@ -281,7 +281,7 @@ def test_missing_device_reports_and_does_not_raise():
     assert bad.toggle() is False
     bad.stop(), bad.seek(10), bad.set_loop(True), bad.close()  # all harmless
 
-    good = PlaybackEngine()
+    good = Player()
     try:
         assert good.play(np.zeros(1000, np.float32), loop=True)
         assert good.is_playing
@@ -291,14 +291,14 @@ def test_missing_device_reports_and_does_not_raise():
 
 def test_missing_portaudio_reports(monkeypatch):
     monkeypatch.setitem(sys.modules, "sounddevice", None)  # makes `import sounddevice` fail
-    engine = PlaybackEngine()
+    engine = Player()
     assert engine.play(np.zeros(10, np.float32)) is False
     assert engine.status_text.startswith("No audio output: PortAudio unavailable")
     assert available_outputs() == []
 
 
 def test_poll_recovers_from_dead_stream():
-    engine = PlaybackEngine()
+    engine = Player()
     clip = np.zeros(1000, np.float32)
     try:
         assert engine.play(clip, loop=True)

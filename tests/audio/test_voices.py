@@ -6,7 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.audio.voices import SequencePlan, VoiceMixer, plain_sound
 
 
@@ -183,7 +183,7 @@ def test_mixing_sixteen_voices_and_a_pattern_allocates_no_buffers():
 
 
 def test_a_note_reaches_a_real_portaudio_stream():
-    engine = PlaybackEngine()
+    engine = Player()
     try:
         if not engine.open():
             pytest.fail(f"no output: {engine.status_text}")

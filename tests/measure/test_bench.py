@@ -63,9 +63,9 @@ def test_the_paced_output_runs_the_app_callback_in_real_time():
     import time
 
     from sketchpad.audio.voices import plain_sound
-    from sketchpad_measure.bench.kit_bench import PacedEngine
+    from sketchpad_measure.bench.kit_bench import PacedPlayer
 
-    engine = PacedEngine()
+    engine = PacedPlayer()
     try:
         assert engine.open()
         engine.voices.note_on("a", plain_sound(np.ones(1000, np.float32)))

@@ -2,7 +2,7 @@ import pytest
 from PySide6.QtCore import QSettings
 from PySide6.QtWidgets import QApplication
 
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.ui.app import apply_theme
 from sketchpad.ui.main_window import MainWindow
 
@@ -21,7 +21,7 @@ def session_folder(tmp_path):
 def window(qtbot, settings, session_folder):
     apply_theme(QApplication.instance())
     settings.setValue("export/folder", str(session_folder.parent / "exports"))
-    win = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
+    win = MainWindow(player=Player(), settings=settings, session_folder=session_folder)
     qtbot.addWidget(win)
     win.show()
     qtbot.waitExposed(win)

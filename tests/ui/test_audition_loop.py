@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QImage
 
 from sketchpad.audio.export import read_wav_metadata
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.ui.main_window import MainWindow
 from sketchpad.ui.wav_out import wav_mime_data
 from tests.ui.helpers import drop_files, write_tone
@@ -17,7 +17,7 @@ MODEL_TIMEOUT_MS = 60000
 
 def _heard(window, clip) -> bool:
     """Whether the player holds exactly ``clip``'s playback buffer."""
-    held = window.engine.mixer.clip
+    held = window.player.mixer.clip
     return held is not None and np.shares_memory(held, clip.playback)
 
 
@@ -86,7 +86,7 @@ def test_prompt_audition_shape_export_undo_restart(qtbot, window, settings, sess
     # Restart: the tiles, the kept sound, the slider values and the prompt come back.
     tiles = [t.samples for t in window.project.tiles]
     window.close()
-    again = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
+    again = MainWindow(player=Player(), settings=settings, session_folder=session_folder)
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: again.session_restored and again.generator is not None,
                     timeout=MODEL_TIMEOUT_MS)
@@ -153,3 +153,15 @@ def test_window_renders_to_png(qtbot, window, tmp_path):
     colours = {image.pixel(x, y) for x in range(0, image.width(), 7)
                for y in range(0, image.height(), 7)}
     assert len(colours) > 50
+
+
+def test_a_slow_shape_keeps_its_undo_step(qtbot, window):
+    # The gesture window closes long before the reshaped sound comes back (as on a busy
+    # CPU): the move must still be one undo step that brings the original back.
+    _generate(qtbot, window, "punchy 808 kick", count=4)
+    window.shaping.gesture_seconds = 0.0  # every gesture is over before its sound is made
+    original, shaped = _move_slider(qtbot, window, value=150)
+    assert window.project.clip is shaped and shaped is not original
+    assert window.project.history.undo_label == "Shape"
+    window.undo()
+    assert window.project.clip is original

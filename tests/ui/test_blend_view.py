@@ -40,7 +40,7 @@ def test_blend_plays_while_rendering_and_follows_the_controls(qtbot, window, tmp
     window.loop_action.trigger()  # the test's null device plays faster than real time
     panel.toggle_play()
     qtbot.waitUntil(lambda: panel.playing, timeout=5000)
-    assert window.engine.mixer.clip is panel.render.view and panel.first_audio_ms is not None
+    assert window.player.mixer.clip is panel.render.view and panel.first_audio_ms is not None
     before = panel.render.copy()
 
     panel.alpha.setValue(100)  # all B, while playing: re-rendered ahead of the playhead
@@ -134,7 +134,7 @@ def test_a_bad_file_in_a_slot_is_refused_in_one_line(qtbot, window, tmp_path):
 
 def test_a_and_b_slots_and_the_timeline_survive_a_restart(qtbot, window, settings, session_folder,
                                                           tmp_path):
-    from sketchpad.audio.playback import PlaybackEngine
+    from sketchpad.audio.playback import Player
     from sketchpad.ui.main_window import MainWindow
 
     panel = _ready_blend(qtbot, window, tmp_path)
@@ -147,7 +147,7 @@ def test_a_and_b_slots_and_the_timeline_survive_a_restart(qtbot, window, setting
     a, b = panel.sources["A"].clip, panel.sources["B"].clip
     window.close()
 
-    again = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
+    again = MainWindow(player=Player(), settings=settings, session_folder=session_folder)
     qtbot.addWidget(again)
     restored = again.blend_panel
     qtbot.waitUntil(lambda: restored.result_clip is not None, timeout=MODEL_TIMEOUT_MS)

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QSettings
 
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.core.clip import make_clip
 from sketchpad.engine import device as device_module
 from sketchpad.ui.main_window import MainWindow
@@ -70,7 +70,7 @@ def test_disk_full_on_export_says_so_and_leaves_no_file(qtbot, window, full_disk
 
 
 def test_no_audio_device_is_reported_and_the_rest_works(qtbot, tmp_path):
-    window = MainWindow(engine=PlaybackEngine(device="no such device"),
+    window = MainWindow(player=Player(device="no such device"),
                         settings=QSettings(str(tmp_path / "s.ini"), QSettings.Format.IniFormat),
                         session_folder=tmp_path / "session")
     qtbot.addWidget(window)
@@ -90,13 +90,13 @@ def test_a_device_that_goes_away_is_reported_and_play_recovers(qtbot, window):
     _show(window, clip)
     window.loop_action.setChecked(True)
     window.toggle_playback()
-    assert window.engine.is_playing
-    window.engine._stream.abort()  # the device is unplugged under the running stream
+    assert window.player.is_playing
+    window.player._stream.abort()  # the device is unplugged under the running stream
     qtbot.waitUntil(lambda: "stopped unexpectedly" in window.audio_label.text(), timeout=3000)
-    assert not window.engine.is_playing
+    assert not window.player.is_playing
     window.toggle_playback()  # press play again: a fresh stream
-    assert window.engine.is_playing, window.engine.status_text
-    window.engine.stop()
+    assert window.player.is_playing, window.player.status_text
+    window.player.stop()
 
 
 def test_gpu_out_of_memory_notice_reaches_the_status_bar(qtbot, window, monkeypatch):

@@ -4,7 +4,7 @@ import numpy as np
 from PySide6.QtCore import QMimeData, Qt
 from PySide6.QtWidgets import QApplication
 
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.ui.main_window import MainWindow
 from sketchpad.ui.wav_out import CLIP_MIME
 
@@ -18,7 +18,7 @@ def _open_tone(qtbot, window, path, freq=330.0):
 
 
 def _notes_played(window):
-    return window.engine.voices.latencies_ms().size
+    return window.player.voices.latencies_ms().size
 
 
 def test_pads_pattern_and_computer_keys(qtbot, window, tmp_path):
@@ -39,10 +39,10 @@ def test_pads_pattern_and_computer_keys(qtbot, window, tmp_path):
     panel.tempo.setValue(174.0)
     assert window.kit.pattern.tempo_bpm == 174.0
     panel.play_button.click()
-    assert window.engine.voices.sequence_running
+    assert window.player.voices.sequence_running
     qtbot.waitUntil(lambda: panel._shown_step >= 0, timeout=3000)
     panel.play_button.click()
-    assert not window.engine.voices.sequence_running
+    assert not window.player.voices.sequence_running
 
     # The computer keyboard plays while switched on; K then plays instead of keeping.
     played = _notes_played(window)
@@ -95,7 +95,7 @@ def test_the_kit_comes_back_after_a_restart(qtbot, window, tmp_path, settings, s
     window.kit.update_pad(7, gain_db=-4.5, pan=0.25, choke_group=2)
     window.kit.toggle_step(7, 3, 0.5)
     window.close()
-    again = MainWindow(engine=PlaybackEngine(), settings=settings, session_folder=session_folder)
+    again = MainWindow(player=Player(), settings=settings, session_folder=session_folder)
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: again.session_restored and not again.kit.pads[7].empty, timeout=20000)
     pad = again.kit.pads[7]
@@ -126,13 +126,13 @@ def test_preferences_pick_the_midi_input(qtbot, settings):
 def test_the_audio_buffer_is_a_preference_that_reopens_the_output(qtbot, window, settings):
     from sketchpad.ui.preferences import BUFFER_SETTING, PreferencesDialog
 
-    assert window.engine.open() and window.engine.buffer_periods == 4
+    assert window.player.open() and window.player.buffer_periods == 4
     dialog = PreferencesDialog(window.export_settings, window, midi=([], "", None))
     qtbot.addWidget(dialog)
     assert dialog.buffer.currentData() == 4
     dialog.buffer.setCurrentIndex(dialog.buffer.findData(8))
     dialog.accept()
     assert int(settings.value(BUFFER_SETTING)) == 8
-    window.engine.set_buffer_periods(8)
-    assert window.engine.buffer_periods == 8 and window.engine.poll()
-    assert abs(window.engine.latency_s - 8 * 512 / 44100) < 1e-9
+    window.player.set_buffer_periods(8)
+    assert window.player.buffer_periods == 8 and window.player.poll()
+    assert abs(window.player.latency_s - 8 * 512 / 44100) < 1e-9

@@ -52,11 +52,11 @@ def test_import_hover_click_and_synthesise(qtbot, window, tmp_path):
     # Hover a dot: the start of its file goes to the player (the null device
     # plays faster than real time, so check what it was given).
     target = 5
-    assert window.engine.mixer.clip is None
+    assert window.player.mixer.clip is None
     _mouse(viewport, QEvent.Type.MouseMove, QPointF(panel.map.view_pos_of(target)))
     qtbot.waitUntil(lambda: panel.map.hover_index == target, timeout=3000)
-    qtbot.waitUntil(lambda: window.engine.mixer.clip is not None, timeout=5000)
-    preview = window.engine.mixer.clip
+    qtbot.waitUntil(lambda: window.player.mixer.clip is not None, timeout=5000)
+    preview = window.player.mixer.clip
     expected = load_audio(panel.library.path(target)).samples
     assert preview.shape[0] == min(len(expected), int(PREVIEW_SECONDS * 44100))
     assert np.allclose(preview[:, 0], expected[: len(preview), 0], atol=1e-6)
@@ -92,7 +92,7 @@ def test_dragging_plays_a_changing_sound_and_each_expander_works(qtbot, window, 
         _mouse(viewport, QEvent.Type.MouseMove, pos, Qt.MouseButton.LeftButton)
         qtbot.wait(60)
     qtbot.waitUntil(lambda: len(names) >= 3, timeout=10000)
-    assert window.engine.mixer.loop  # a scrubbed sound loops on while the cursor moves
+    assert window.player.mixer.loop  # a scrubbed sound loops on while the cursor moves
     _mouse(viewport, QEvent.Type.MouseButtonRelease, centre, Qt.MouseButton.NoButton,
            Qt.MouseButton.LeftButton)
 

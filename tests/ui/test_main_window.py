@@ -2,7 +2,7 @@ import numpy as np
 import soundfile as sf
 from PySide6.QtCore import Qt
 
-from sketchpad.audio.playback import PlaybackEngine
+from sketchpad.audio.playback import Player
 from sketchpad.ui.main_window import MainWindow
 
 from tests.ui.helpers import RATE, drop_files, write_tone
@@ -70,22 +70,22 @@ def test_space_plays_and_stops_with_moving_playhead(qtbot, window, tmp_path):
     qtbot.keyClick(window, Qt.Key.Key_L)  # loop, so the (fast) null device keeps playing
     assert window.loop_action.isChecked()
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    assert window.engine.is_playing
-    qtbot.waitUntil(lambda: window.engine.position_seconds > 0, timeout=3000)
+    assert window.player.is_playing
+    qtbot.waitUntil(lambda: window.player.position_seconds > 0, timeout=3000)
     qtbot.keyClick(window, Qt.Key.Key_Space)
-    qtbot.waitUntil(lambda: not window.engine.is_playing, timeout=3000)
+    qtbot.waitUntil(lambda: not window.player.is_playing, timeout=3000)
     assert "Audio:" in window.audio_label.text()
 
 
 def test_missing_audio_device_is_reported_not_fatal(qtbot, tmp_path, settings):
-    win = MainWindow(engine=PlaybackEngine(device="no such device"), settings=settings,
+    win = MainWindow(player=Player(device="no such device"), settings=settings,
                      session_folder=tmp_path / "session")
     qtbot.addWidget(win)
     win.show()
     win.open_file(write_tone(tmp_path / "t.wav", seconds=0.5))
     _wait_loaded(qtbot, win)
     win.toggle_playback()
-    assert not win.engine.is_playing
+    assert not win.player.is_playing
     assert "audio" in win.statusBar().currentMessage().lower()
     win.close()
 

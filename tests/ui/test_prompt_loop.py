@@ -24,7 +24,7 @@ def test_prompt_fills_tiles_and_number_keys_audition(qtbot, window, tmp_path):
     window.tile_grid.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_3)
     assert window.project.clip is window.project.tiles[2]
-    assert window.engine.is_playing or window.engine.mixer.finished
+    assert window.player.is_playing or window.player.mixer.finished
     qtbot.keyClick(window.tile_grid, Qt.Key.Key_Right)
     assert window.project.clip is window.project.tiles[3]
     out = tmp_path / "kick.wav"
