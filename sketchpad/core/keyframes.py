@@ -53,8 +53,3 @@ def remove_point(points: Points, index: int) -> Points:
 def default_points(duration: float) -> Points:
     """A to B across the whole sound."""
     return ((0.0, 0.0), (max(duration, MIN_GAP_SECONDS), 1.0))
-
-
-def format_points(points: Points) -> str:
-    """The command line's --curve form, e.g. '0:0,30:1,60:0.5'."""
-    return ",".join(f"{t:g}:{a:.3g}" for t, a in points)

@@ -156,8 +156,3 @@ def make_phrase(seed: int, index: int = 0) -> Phrase:
     if "bass" in parts or chord_kind:
         caption += f", in {key_name}"
     return Phrase(pm, caption, tempo, bars * bar, tuple(parts))
-
-
-def make_phrases(count: int, seed: int = 0) -> list[Phrase]:
-    """``count`` phrases, numbers 0..count-1 of ``seed``."""
-    return [make_phrase(seed, i) for i in range(count)]

@@ -27,7 +27,6 @@ def test_remove_keeps_the_last_point():
     assert kf.remove_point(((4.0, 0.5),), 0) == ((4.0, 0.5),)
 
 
-def test_snap_goes_to_the_nearest_beat_and_formats_for_the_command_line():
+def test_snap_goes_to_the_nearest_beat():
     beats = np.array([0.5, 1.0, 1.5])
     assert kf.snap(1.2, beats) == 1.0 and kf.snap(1.2, None) == 1.2
-    assert kf.format_points(((0.0, 0.0), (30.0, 1.0), (60.0, 0.5))) == "0:0,30:1,60:0.5"
