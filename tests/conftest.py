@@ -31,3 +31,24 @@ def timgm():
     # pretty_midi is installed with the test extras, so its font must be there: fail, never skip.
     assert fonts, "TimGM6mb (shipped inside pretty_midi) not found"
     return fonts[0]
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory):
+    """One small, randomly initialised sound model: untrained on purpose, for tests of
+    plumbing (shapes, chunking, files, blending maths) that need no good sound."""
+    import torch
+
+    from sketchpad.engine.model import save_sound_model
+    from sketchpad.engine.vae import SoundVAE, VAEConfig
+
+    torch.manual_seed(0)
+    tiny = VAEConfig(encoder_dim=32, encoder_blocks=1, decoder_dim=32, decoder_blocks=1)
+    return save_sound_model(tmp_path_factory.mktemp("m") / "tiny", SoundVAE(tiny), name="tiny")
+
+
+@pytest.fixture(scope="session")
+def tiny_model(tiny_model_dir):
+    from sketchpad.engine.model import SoundModel
+
+    return SoundModel.load(tiny_model_dir, device="cpu")

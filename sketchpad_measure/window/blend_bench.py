@@ -42,10 +42,10 @@ def measure_window_first_audio(song_a_path, song_b_path, presses: int = 5) -> li
                 panel.waveform.set_playhead(rng.uniform(0, panel.blender.seconds - 1))
                 panel.toggle_play()
                 run_event_loop_until(lambda: panel.first_audio_ms is not None and panel.playing
-                                     or not panel._play_pending, 30)
+                                     or not panel.session.play_pending, 30)
                 times.append(panel.first_audio_ms)
                 panel.toggle_play()
-                panel.first_audio_ms = None
+                panel.session.first_audio_ms = None
                 run_event_loop_until(lambda: panel.result_clip is not None, 300)
         finally:
             window.close()

@@ -153,7 +153,7 @@ def test_a_and_b_slots_and_the_timeline_survive_a_restart(qtbot, window, setting
     qtbot.waitUntil(lambda: restored.result_clip is not None, timeout=MODEL_TIMEOUT_MS)
     assert restored.sources["A"].clip.uid == a.uid and restored.sources["B"].clip.uid == b.uid
     np.testing.assert_array_equal(restored.sources["B"].clip.samples, b.samples)
-    assert restored.editor.points == points and restored.recipe().points == points
+    assert restored.editor.points == points and restored.session.recipe().points == points
     assert restored.controls() == controls
     assert "curve" in restored.result_clip.name  # it renders the timeline, not the default mix
     again.close()
@@ -165,7 +165,7 @@ def test_detail_at_mix_ends_plays_the_files_themselves(qtbot, window, tmp_path):
     panel = _ready_blend(qtbot, window, tmp_path)
     a = load_audio(tmp_path / "a.wav").samples
     for alpha, detail, close in ((0, 100, True), (0, 0, False)):
-        panel.result_clip = None
+        panel.session.result_clip = None
         panel.detail.setValue(detail)
         panel.alpha.setValue(alpha)
         panel.start_render()
