@@ -24,7 +24,7 @@ from sketchpad.audio.playback import Player
 from sketchpad.core.clip import Clip, load_clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import Kit
-from sketchpad.core.generation import generate_clips, more_like_clips
+from sketchpad.core.prompting import PromptSession
 from sketchpad.core.shaping import ShapeSession
 from sketchpad.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
@@ -106,8 +106,12 @@ class MainWindow(QMainWindow):
         self.pool = WorkerPool(parent=self)
         self.player = player or Player(buffer_periods=audio_buffer_periods(self.settings))
         self._load_job = None
-        self.generator = None  # the prompt engine, loaded in the background
-        self._generator_loader = generator_loader or _default_generator_loader
+        self.prompting = PromptSession(self.project, self.pool,
+                                       generator_loader or _default_generator_loader)
+        self.prompting.ready.connect(self._on_generator_ready)
+        self.prompting.load_failed.connect(self._on_generator_failed)
+        self.prompting.failed.connect(self.show_error)
+        self.prompting.results.connect(self._announce_results)
         self.shaping = ShapeSession(self.project, self.pool)
         self.shaping.shown.connect(self._play_shaped)
         self.shaping.failed.connect(self.show_error)
@@ -458,15 +462,17 @@ class MainWindow(QMainWindow):
 
     # -- prompt to tiles ---------------------------------------------------------------
     def _load_generator(self) -> None:
-        loader, name = self._generator_loader, self.settings.value("model/name") or None
+        name = self.settings.value("model/name") or None
         kind = self.settings.value("model/engine") or None
         self.prompt_bar.set_engine_kind(kind or "generator")
-        self.pool.submit("load-generator", lambda ctx: loader(name, kind),
-                         lane="model",
-                         on_result=self._on_generator_ready, on_error=self._on_generator_failed)
+        self.prompting.load(name, kind)
+
+    @property
+    def generator(self):
+        """The prompt engine, once loaded in the background (None until then)."""
+        return self.prompting.engine
 
     def _on_generator_ready(self, generator) -> None:
-        self.generator = generator
         freeze_long_lived_objects()  # full GC passes would otherwise stall audio and UI
         library = self.library_panel.library
         if library is not None and library.model_name != generator.model.name:
@@ -495,41 +501,28 @@ class MainWindow(QMainWindow):
     @Slot(str, int, int)
     def generate(self, prompt: str, count: int, seed: int) -> None:
         """Generate ``count`` sounds for ``prompt`` on the model worker; tiles follow."""
-        if self.generator is None:
-            self.show_error("The sound models are still loading.")
-            return
-        generator = self.generator
-        seconds, variation = self.prompt_bar.seconds(), self.prompt_bar.variation.value()
-        options = self.prompt_bar.generator_options()
-        self.project.remember_prompt(prompt)
-        self.statusBar().showMessage(f"Generating “{prompt}” (seed {seed})…")
-        job = self.pool.submit(
-            "generate", lambda ctx: generate_clips(generator, prompt, count=count, seed=seed,
-                                                   seconds=seconds, variation=variation,
-                                                   options=options, ctx=ctx),
-            lane="model", on_result=lambda clips: self._show_results(clips, "Generate"),
-            on_error=self.show_error)
-        self.tracker.track(job, f"Generating “{prompt}”")
+        bar = self.prompt_bar
+        job = self.prompting.generate(prompt, count=count, seed=seed, seconds=bar.seconds(),
+                                      variation=bar.variation.value(), options=bar.generator_options())
+        if job is not None:
+            self.statusBar().showMessage(f"Generating “{prompt}” (seed {seed})…")
+            self.tracker.track(job, f"Generating “{prompt}”")
 
     def more_like_this(self, clip: Clip | None = None) -> None:
         """Replace the tiles with variations of ``clip`` (default: the sound on show)."""
         clip = clip or self.project.clip
         if clip is None:
             return
-        if self.generator is None:
-            self.show_error("The sound models are still loading.")
-            return
-        generator, seed, count = self.generator, self.prompt_bar.seed.value(), self.prompt_bar.count.value()
-        self.statusBar().showMessage(f"More like “{clip.name}”…")
-        job = self.pool.submit(
-            "generate", lambda ctx: more_like_clips(generator, clip, count=count, seed=seed, ctx=ctx),
-            lane="model", on_result=lambda clips: self._show_results(clips, "More like this"),
-            on_error=self.show_error)
-        self.tracker.track(job, f"More like “{clip.name}”")
+        job = self.prompting.more_like(clip, count=self.prompt_bar.count.value(),
+                                       seed=self.prompt_bar.seed.value())
+        if job is not None:
+            self.statusBar().showMessage(f"More like “{clip.name}”…")
+            self.tracker.track(job, f"More like “{clip.name}”")
 
     def _show_results(self, clips: list[Clip], label: str) -> None:
-        self.project.checkpoint(label)
-        self.project.set_tiles(clips)
+        self.prompting.show_tiles(clips, label)
+
+    def _announce_results(self, clips: list[Clip], label: str) -> None:
         self.statusBar().showMessage(f"{len(clips)} sounds: click a tile or press 1–{min(9, len(clips))}; "
                                      "K keeps one, M gives more like it.", 6000)
         if clips:

@@ -7,34 +7,9 @@ import pytest
 from sketchpad.audio.playback import Player
 from sketchpad.core.blend_session import BlendSession
 from sketchpad.core.clip import make_clip
-from sketchpad.jobs import Job, JobContext
+from tests.core.jobs_now import RunNow
 
 RATE = 44100
-
-
-class RunNow:
-    """A Submitter that runs each job at once on this thread, as the pool would deliver it."""
-
-    def __init__(self):
-        self.kinds = []
-
-    def submit(self, kind, fn, *, lane="io", on_result=None, on_error=None, on_progress=None,
-               on_cancelled=None, **_):
-        job = Job(kind, fn)
-        job.on_progress = on_progress
-        self.kinds.append(kind)
-        try:
-            result = fn(JobContext(job))
-        except Exception as err:  # noqa: BLE001 - the pool turns errors into a message too
-            if on_error is not None:
-                on_error(str(err))
-            return job
-        if on_result is not None:
-            on_result(result)
-        return job
-
-    def cancel_kind(self, kind):
-        pass
 
 
 def _tone(hz, seconds, name):
