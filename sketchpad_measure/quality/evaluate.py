@@ -212,7 +212,10 @@ def stage_codecs(vocoder: str | Path | None, refine: Iterable[int] = (0,),
     for model in models:
         loaded = SoundModel.load(find_model(model))
         latent = loaded.info.get("latent", {})
-        codecs[f"round trip {loaded.name} ({latent.get('compression', 0):.0f}x)"] = loaded.reconstruct
+        label = f"round trip {loaded.name} ({latent.get('compression', 0):.0f}x)"
+        if label in codecs:  # two versions of one model: tell them apart by where they are
+            label += f" from {model}"
+        codecs[label] = loaded.reconstruct
     return codecs
 
 

@@ -179,3 +179,13 @@ def test_oneshot_spec_covers_every_category_three_times():
                 "synth lead", "synth pad"}
     assert set(counts) == expected
     assert min(counts.values()) >= 3
+
+
+def test_two_versions_of_one_model_get_a_row_each(tiny_model_dir, tmp_path):
+    import shutil
+
+    from sketchpad_measure.quality.evaluate import stage_codecs
+
+    copy = shutil.copytree(tiny_model_dir, tmp_path / "tiny-later")
+    codecs = stage_codecs(None, models=[tiny_model_dir, copy])
+    assert len([name for name in codecs if name.startswith("round trip tiny")]) == 2
