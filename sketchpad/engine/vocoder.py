@@ -138,8 +138,8 @@ class Vocoder:
         with torch.inference_mode():
             for first, last, lo, hi in _frame_chunks(frames):
                 x = torch.from_numpy(np.ascontiguousarray(mel[:, :, lo:hi])).to(self.device)
-                # float32 on purpose: under bf16 autocast this network's convolutions run
-                # about 8x slower on an AMX CPU (measured, torch 2.11).
+                # float32: bf16 autocast is untested here on hardware that has it natively,
+                # and without it (an AVX2-only CPU) this network runs about 8x slower.
                 wave = self._finish(x, self.net.spectrum(x), (hi - lo) * hop)
                 out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
         out = out[:, :samples]
