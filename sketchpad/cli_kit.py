@@ -123,7 +123,7 @@ def _prompt_clips(args):
     import sys
 
     from sketchpad.audio.pitch import parse_note
-    from sketchpad.core.clip import make_clip
+    from sketchpad.core.clip import Origin, make_clip
     from sketchpad.engine.prompt_engines import load_prompt_engine
 
     engine = load_prompt_engine(args.engine, args.model, fallback=args.engine is None)
@@ -134,7 +134,7 @@ def _prompt_clips(args):
         if not prompt.strip():
             raise SketchpadError("--prompt: an empty prompt; describe the sound, e.g. 'tight snare'.")
         sound = engine.generate(prompt, count=1, seed=args.seed)[0]
-        origin = {"prompt": prompt, "seed": args.seed, "model": f"{engine.name}:{engine.model.name}",
-                  "root_note": parse_note(prompt)}
+        origin = Origin(prompt=prompt, seed=args.seed, model=f"{engine.name}:{engine.model.name}",
+                        root_note=parse_note(prompt))
         clips.append(make_clip(prompt, sound.audio, engine.model.sample_rate, origin=origin))
     return clips

@@ -30,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 from sketchpad.core import keyframes
-from sketchpad.core.clip import Clip, load_clip, make_clip
+from sketchpad.core.clip import Clip, Origin, load_clip, make_clip
 from sketchpad.core.events import Event
 from sketchpad.engine.blender import Blender, BlendRecipe
 from sketchpad.engine.progressive import LEAD_SAMPLES, ProgressiveRender
@@ -316,7 +316,7 @@ class BlendSession:
         a, b = self.sources["A"], self.sources["B"]
         name = f"{a.clip.name} × {b.clip.name} ({recipe.describe()})"
         rate, model = a.clip.sample_rate, self.blender.model.name
-        origin = {"model": model, "blend": recipe.describe()}
+        origin = Origin(model=model, recipe=recipe.describe())
         # The copy is made on the worker: a long song's copy would stall the UI thread.
         self.jobs.submit("blend-clip",
                          lambda ctx: make_clip(name, render.copy(), rate, origin=origin, ctx=ctx),
@@ -344,8 +344,8 @@ class BlendSession:
             clips = []
             for i, (alpha, audio) in enumerate(blender.steps(count, interpolation, ctx, detail)):
                 clips.append(make_clip(f"{a.name} → {b.name} {i + 1}/{count}", audio, rate,
-                                       origin={"model": model, "blend": f"step {i + 1}/{count}, "
-                                               f"alpha {alpha:.3f}"}))
+                                       origin=Origin(model=model, recipe=f"step {i + 1}/{count}, "
+                                                                    f"alpha {alpha:.3f}")))
             return clips
 
         self.status.emit(f"Making {count} morph steps…")

@@ -6,6 +6,7 @@ only swaps references when a clip arrives.
 
 from __future__ import annotations
 
+import dataclasses
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -15,9 +16,54 @@ import numpy as np
 from sketchpad.audio.analysis import PeakPyramid, Spectrogram, display_spectrogram
 from sketchpad.audio.io import load_audio
 from sketchpad.audio.voices import read_only_frames
+from sketchpad.engine.latent_ops import SliderState
 from sketchpad.jobs import JobContext
 
 PLAYBACK_CHANNELS = 2
+# Keys of sessions saved before Origin had fields, and the field each now fills.
+_OLD_ORIGIN_KEYS = {"blend": "recipe"}
+
+
+@dataclass(frozen=True)
+class Origin:
+    """What made a clip, for exports, sliders and "more like this". Any part may be unknown."""
+
+    prompt: str | None = None
+    seed: int | None = None
+    index: int | None = None  # its place in a generated batch
+    model: str | None = None  # "engine:model" that made it
+    root_note: int | None = None  # the MIDI note it sounds at
+    semitones: float = 0.0  # transposition applied after decoding
+    gain: float = 1.0  # level applied after decoding
+    recipe: str | None = None  # how a blend or a point of the library map made it
+    sliders: SliderState | None = None  # the slider settings it was shaped with...
+    source: "Clip | None" = None  # ...from this clip, the unshaped original
+
+    def to_json(self) -> dict:
+        """The known parts as JSON values; ``source`` as its clip's uid."""
+        out = {}
+        for part in dataclasses.fields(self):
+            value = getattr(self, part.name)
+            if value is None:
+                continue
+            if part.name == "source":
+                value = value.uid
+            elif part.name == "sliders":
+                value = dataclasses.asdict(value)
+            elif isinstance(value, np.generic):
+                value = value.item()
+            out[part.name] = value
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict, source: "Clip | None" = None) -> "Origin":
+        """The inverse of :meth:`to_json`, given the source clip (unknown keys are ignored)."""
+        names = {part.name for part in dataclasses.fields(cls)} - {"source", "sliders"}
+        known = {_OLD_ORIGIN_KEYS.get(key, key): value for key, value in data.items()}
+        sliders = known.get("sliders")
+        return cls(**{key: value for key, value in known.items() if key in names},
+                   sliders=SliderState(**sliders) if sliders and source is not None else None,
+                   source=source)
 
 
 @dataclass(frozen=True, eq=False)
@@ -35,8 +81,7 @@ class Clip:
     playback: np.ndarray  # float32 (frames, 2), C-contiguous: handed to the player as is
     source_path: Path | None = None
     notes: tuple[str, ...] = field(default_factory=tuple)
-    # What made it, for exports: prompt, seed, model, root_note (any may be missing).
-    origin: dict = field(default_factory=dict)
+    origin: Origin = field(default_factory=Origin)
     # The untouched latents (channels, C, frames) when known, so sliders always
     # start from the original sound instead of piling edits on edits.
     latents: np.ndarray | None = None
@@ -64,14 +109,14 @@ class Clip:
 
 
 def with_sources(clips) -> dict[str, Clip]:
-    """``clips`` and every clip they were shaped from (``origin["source"]``), by uid."""
+    """``clips`` and every clip they were shaped from (``origin.source``), by uid."""
     found: dict[str, Clip] = {}
     pending = [c for c in clips if c is not None]
     while pending:
         clip = pending.pop()
         if clip.uid not in found:
             found[clip.uid] = clip
-            source = clip.origin.get("source")
+            source = clip.origin.source
             if source is not None:
                 pending.append(source)
     return found
@@ -84,7 +129,7 @@ def playback_buffer(samples: np.ndarray) -> np.ndarray:
 
 
 def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=None,
-              notes=(), origin: dict | None = None, latents: np.ndarray | None = None,
+              notes=(), origin: Origin | None = None, latents: np.ndarray | None = None,
               ctx: JobContext | None = None, progress_span=(0.0, 1.0), uid: str | None = None,
               residual: np.ndarray | None = None) -> Clip:
     """Analyse ``samples`` for display and playback. Runs on a worker thread."""
@@ -105,7 +150,7 @@ def make_clip(name: str, samples: np.ndarray, sample_rate: int, *, source_path=N
     report(1.0)
     return Clip(name=name, samples=samples, sample_rate=sample_rate, pyramid=pyramid,
                 spectrogram=spectrogram, playback=playback, source_path=source_path,
-                notes=tuple(notes), origin=dict(origin or {}), latents=latents, residual=residual,
+                notes=tuple(notes), origin=origin or Origin(), latents=latents, residual=residual,
                 **({"uid": uid} if uid else {}))
 
 

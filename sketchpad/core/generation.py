@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 
 from sketchpad.audio.pitch import parse_note
-from sketchpad.core.clip import Clip, make_clip
+from sketchpad.core.clip import Clip, Origin, make_clip
 from sketchpad.jobs import JobContext
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
@@ -40,18 +42,18 @@ def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
     if clip.duration_seconds > MORE_LIKE_THIS_MAX_SECONDS:
         raise SketchpadError(f"More like this works on sounds up to "
                              f"{MORE_LIKE_THIS_MAX_SECONDS:g} s; '{clip.name}' is longer.")
-    source = clip.origin.get("source", clip)
+    source = clip.origin.source or clip
     latents = _usable(model, source.latents if source.latents is not None else clip.latents)
     if latents is None:
         latents = model.encode(clip.samples.mean(axis=1, keepdims=True))
     if ctx is not None:
         ctx.check()
-    sliders = clip.origin.get("sliders")
+    sliders = clip.origin.sliders
     if sliders is not None:
         latents = apply_sliders(latents, sliders, model.directions)
-    prompt = clip.origin.get("prompt") or clip.name
+    prompt = clip.origin.prompt or clip.name
     sound = GeneratedSound(clip.samples[:, 0], latents[:1], seed, prompt, (),
-                           float(clip.origin.get("semitones") or 0.0))
+                           float(clip.origin.semitones))
     return _clips_of_sounds(engine, engine.variations(sound, count=count, seed=seed), seed, ctx)
 
 
@@ -68,10 +70,10 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[
     for i, sound in enumerate(sounds):
         if ctx is not None:
             ctx.progress((i + 1) / len(sounds), "analysing")
-        origin = {"prompt": sound.prompt, "seed": seed, "index": i,
-                  "model": f"{engine.name}:{engine.model.name}",
-                  "root_note": parse_note(sound.prompt), "semitones": sound.semitones,
-                  "gain": sound.gain}
+        origin = Origin(prompt=sound.prompt, seed=seed, index=i,
+                        model=f"{engine.name}:{engine.model.name}",
+                        root_note=parse_note(sound.prompt), semitones=sound.semitones,
+                        gain=sound.gain)
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
                                origin=origin, latents=sound.latents))
     return clips
@@ -98,15 +100,15 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
         if ctx is not None:
             ctx.check()
     audio = model.decode(apply_sliders(base, state, model.directions))
-    semitones = clip.origin.get("semitones") or 0.0
+    semitones = clip.origin.semitones
     if semitones:
         audio = np.stack([transpose(audio[:, c], semitones)
                           for c in range(audio.shape[1])], axis=1)
-    audio = audio[: clip.frames] * np.float32(clip.origin.get("gain", 1.0))
+    audio = audio[: clip.frames] * np.float32(clip.origin.gain)
     if audio.shape[0] < clip.frames:
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
     audio = add_detail(audio, residual, state.detail)
     fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
-    origin = {**clip.origin, "sliders": state, "source": clip}
+    origin = replace(clip.origin, sliders=state, source=clip)
     return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
                      notes=clip.notes, origin=origin, latents=base, residual=residual)

@@ -113,6 +113,11 @@ class Keys:
         for semitones in range(low, high + 1):
             self._transposed(semitones)
 
+    def warm_in_background(self, jobs) -> None:
+        """:meth:`warm` as a job through ``jobs`` (a Submitter), so the first notes played
+        cost no resampling on the MIDI thread; a newer request replaces a waiting one."""
+        jobs.submit("warm-keys", lambda ctx: self.warm(), lane="io")
+
     # -- computer keyboard (UI thread) --------------------------------------------------
     def base_note(self) -> int:
         """The note the A key plays: C of the current octave (pad 1 in kit mode, octave 0)."""

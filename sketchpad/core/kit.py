@@ -40,9 +40,9 @@ EDGE_FADE_FRAMES = 16  # a sound that starts or ends off zero would click at eve
 
 def clip_root_note(clip: Clip) -> int | None:
     """The MIDI note a clip sounds at, when known (its origin, else a note in its prompt)."""
-    note = clip.origin.get("root_note")
+    note = clip.origin.root_note
     if note is None:
-        note = parse_note(str(clip.origin.get("prompt") or clip.name))
+        note = parse_note(str(clip.origin.prompt or clip.name))
     return None if note is None else int(note)
 
 

@@ -23,7 +23,8 @@ import shutil
 from pathlib import Path
 
 from sketchpad.atomic import atomic_write, atomic_write_text
-from sketchpad.audio.export import WavMetadata, free_path, safe_file_stem, write_wav
+from sketchpad.audio.export import free_path, safe_file_stem, write_wav
+from sketchpad.core.clip_wav import clip_metadata
 from sketchpad.core.kit import STEP_COUNT, Kit, KitState, Pattern, clip_root_note, pad_samples
 from sketchpad.errors import AudioFileError
 
@@ -99,10 +100,8 @@ def export_kit(state: KitState, parent, name: str, *, bit_depth: str = "pcm24",
             root = clip_root_note(pad.clip)
             root = Kit.note_of_pad(index) if root is None else int(round(root + pad.tune_semitones))
             write_wav(temp / file_name, pad_samples(pad, sample_rate), sample_rate, bit_depth=bit_depth,
-                      out_rate=rate, metadata=WavMetadata(
-                          title=pad.name, root_note=min(127, max(0, root)),
-                          prompt=pad.clip.origin.get("prompt"), seed=pad.clip.origin.get("seed"),
-                          model=pad.clip.origin.get("model")))
+                      out_rate=rate, metadata=clip_metadata(pad.clip, title=pad.name,
+                                                            root_note=min(127, max(0, root))))
         atomic_write_text(temp / f"{final.name}.sfz", sfz_text(state, final.name))
         song = pattern_midi(state.pattern)
         atomic_write(temp / f"{final.name}.mid", lambda out: song.save(file=out))

@@ -6,7 +6,8 @@ results into the project as one undo step.
 
 Events: ``ready(engine)`` when a prompt engine loaded; ``load_failed(message)``;
 ``results(clips, label)`` after new tiles went into the project;
-``failed(message)`` when a prompt could not run.
+``failed(message)`` when a prompt could not run; ``device(text)`` the compute device
+the models run on.
 Thread use: UI thread only (job results are delivered there).
 """
 
@@ -33,6 +34,15 @@ class PromptSession:
         self.load_failed = Event()
         self.results = Event()
         self.failed = Event()
+        self.device = Event()
+
+    def probe_device(self):
+        """Describe the compute device in the background (a GPU probe can take a second);
+        ``device`` gets the text. Returns the job."""
+        from sketchpad.engine.device import describe_compute_device
+
+        return self.jobs.submit("device-probe", lambda ctx: describe_compute_device(), lane="model",
+                                on_result=self.device.emit, on_error=lambda message: self.device.emit("CPU"))
 
     def load(self, model_name: str | None, kind: str | None):
         """Load (or switch to) a prompt engine in the background; returns the job."""

@@ -14,7 +14,6 @@ a worker thread; nothing here imports Qt.
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import threading
 import time
@@ -27,11 +26,10 @@ import soundfile as sf
 from sketchpad.atomic import atomic_write, atomic_write_text
 from sketchpad.audio.export import write_wav
 from sketchpad.audio.io import load_audio
-from sketchpad.core.clip import Clip, make_clip, with_sources
+from sketchpad.core.clip import Clip, Origin, make_clip, with_sources
 from sketchpad.jobs import JobContext
 from sketchpad.core.kit import KitState
 from sketchpad.core.project import ProjectState
-from sketchpad.engine.latent_ops import SliderState
 
 FORMAT_VERSION = 1
 ORPHAN_AGE_S = 3600  # a temporary file this old belongs to no running save
@@ -61,22 +59,8 @@ def _clips_of(session: Session) -> dict[str, Clip]:
 
 
 def _refers_to_file(clip: Clip) -> bool:
-    return (clip.source_path is not None and "source" not in clip.origin
+    return (clip.source_path is not None and clip.origin.source is None
             and clip.latents is None and Path(clip.source_path).is_file())
-
-
-def _origin_to_json(origin: dict) -> dict:
-    out = {}
-    for key, value in origin.items():
-        if key == "source":
-            out[key] = value.uid
-        elif isinstance(value, SliderState):
-            out[key] = dataclasses.asdict(value)
-        elif isinstance(value, (str, int, float, bool, type(None))):
-            out[key] = value
-        elif isinstance(value, np.generic):
-            out[key] = value.item()
-    return out
 
 
 def save_session(folder, session: Session, ctx: JobContext | None = None) -> Path:
@@ -95,7 +79,7 @@ def _save(folder: Path, session: Session, ctx: JobContext | None) -> Path:
             ctx.check()
             ctx.progress(i / max(1, len(clips)), "saving session")
         entry = {"name": clip.name, "sample_rate": clip.sample_rate, "notes": list(clip.notes),
-                 "origin": _origin_to_json(clip.origin),
+                 "origin": clip.origin.to_json(),
                  "source_path": str(clip.source_path) if clip.source_path else None}
         if _refers_to_file(clip):
             entry["file"] = None
@@ -163,7 +147,7 @@ def load_session(folder, ctx: JobContext | None = None) -> Session:
         if uid in clips or uid not in entries or depth > 8:
             return clips.get(uid)
         entry = entries[uid]
-        origin = dict(entry.get("origin") or {})
+        saved_origin = dict(entry.get("origin") or {})
         try:
             if entry.get("file"):
                 samples, rate = sf.read(str(clip_folder / entry["file"]), dtype="float32",
@@ -177,15 +161,8 @@ def load_session(folder, ctx: JobContext | None = None) -> Session:
         except Exception as err:  # any unreadable part costs that clip only
             notes.append(f"'{entry.get('name', uid)}' could not be restored: {err}")
             return None
-        if "sliders" in origin:
-            origin["sliders"] = SliderState(**origin["sliders"])
-        if "source" in origin:
-            source = build(origin["source"], depth + 1)
-            if source is None:
-                del origin["source"]
-                origin.pop("sliders", None)
-            else:
-                origin["source"] = source
+        source = build(saved_origin["source"], depth + 1) if "source" in saved_origin else None
+        origin = Origin.from_json(saved_origin, source)
         source_path = Path(entry["source_path"]) if entry.get("source_path") else None
         clips[uid] = make_clip(entry.get("name", "sound"), samples, rate, source_path=source_path,
                                notes=entry.get("notes", ()), origin=origin, latents=latents, uid=uid)

@@ -34,7 +34,7 @@ JOB_KIND = "shape"
 
 def source_of(clip: Clip) -> Clip:
     """The unshaped sound a clip was shaped from (itself when it was never shaped)."""
-    return clip.origin.get("source", clip)
+    return clip.origin.source or clip
 
 
 class ShapeSession:

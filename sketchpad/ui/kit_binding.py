@@ -1,7 +1,7 @@
 """The window's side of the kit: loading dropped sounds, exports, MIDI and the keyboard.
 
 Keeps :class:`~sketchpad.ui.kit_panel.KitPanel` free of jobs and devices: the
-binding runs file loads and kit exports on the window's worker pool, opens
+binding runs file loads and kit exports through the window's workspace, opens
 the MIDI input chosen in Preferences, and switches the computer keyboard on
 and off. MIDI notes go straight from rtmidi's thread to
 :class:`~sketchpad.core.keys.Keys` and the voice mixer; nothing waits for Qt.
@@ -14,7 +14,7 @@ from PySide6.QtGui import QDrag
 
 from sketchpad.audio.midi_input import MidiInput, input_ports, midi_unavailable_reason
 from sketchpad.core.clip import with_sources
-from sketchpad.core.kit_export import export_kit
+from sketchpad.core.workspace import write_kit
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.kit_panel import KitPanel
 
@@ -45,7 +45,7 @@ class KitBinding:
         """Transpose the sound on show an octave each way in the background, while keys are in use,
         so the first notes cost no resampling on the MIDI thread."""
         if self.window.computer_keys.enabled or self.midi.is_open:
-            self.window.pool.submit("warm-keys", lambda ctx: self.window.keys.warm(), lane="io")
+            self.window.keys.warm_in_background(self.window.pool)
 
     # -- sounds onto pads ------------------------------------------------------------------
     def _target_pad(self) -> int:
@@ -77,35 +77,17 @@ class KitBinding:
             self.kit.assign(index, clip)
 
     def _load_onto_pad(self, index: int, paths: list) -> None:
-        from sketchpad.ui.main_window import load_clips
-
-        def loaded(result) -> None:
-            clips, errors = result
-            if clips:
-                self.kit.assign(index, clips[0])
-            if errors:
-                self.window.show_error(errors[0])
-
-        self.window.pool.submit("load-pad", lambda ctx: load_clips(paths, ctx), lane="io",
-                                supersede=False, on_result=loaded, on_error=self.window.show_error)
+        self.window.workspace.read_first(paths, lambda clip: self.kit.assign(index, clip))
 
     # -- taking the kit away --------------------------------------------------------------------
-    def _export_now(self, state=None):
-        settings = self.window.export_settings
-        settings.folder.mkdir(parents=True, exist_ok=True)
-        return export_kit(state or self.kit.state(), settings.folder, "Sketchpad kit",
-                          bit_depth=settings.bit_depth, rate=settings.rate)
-
     def export(self) -> None:
         """Write the kit folder into the export folder (a job)."""
         if not self.kit.clips():
             self.window.show_error("The kit is empty: put sounds on its pads first (P, or drop them).")
             return
-        state = self.kit.state()
-        job = self.window.pool.submit(
-            "export-kit", lambda ctx: self._export_now(state), lane="io", supersede=False,
-            on_result=lambda path: self.window.statusBar().showMessage(f"Kit exported to {path}", 8000),
-            on_error=self.window.show_error)
+        settings = self.window.export_settings
+        job = self.window.workspace.export_kit(self.kit.state(), settings.folder,
+                                               bit_depth=settings.bit_depth, rate=settings.rate)
         self.window.tracker.track(job, "Exporting the kit")
 
     def drag_out(self, widget) -> None:
@@ -113,8 +95,10 @@ class KitBinding:
         if not self.kit.clips():
             self.window.show_error("The kit is empty: put sounds on its pads first (P, or drop them).")
             return
+        settings = self.window.export_settings
         try:
-            path = self._export_now()
+            path = write_kit(self.kit.state(), settings.folder, bit_depth=settings.bit_depth,
+                             rate=settings.rate)
         except (SketchpadError, OSError) as err:
             self.window.show_error(f"Can't drag the kit out: {err}")
             return

@@ -1,9 +1,10 @@
 """The main window: the producer's audition loop, from prompt to exported WAV.
 
-The window owns the project state, the worker pool and the player.
-Every slow thing (decoding files, generating, re-decoding for a slider,
-exporting, saving the session) is a job on the pool; results arrive on the UI
-thread and go into the project, which the views follow.
+The window owns the project state, the worker pool and the player, and
+binds its widgets to the Qt-free controllers of :mod:`sketchpad.core`
+(prompting, shaping, the workspace's files, blend, kit), which run every slow
+thing as a job on the pool; results arrive on the UI thread and go into the
+project, which the views follow.
 """
 
 from __future__ import annotations
@@ -21,15 +22,16 @@ from sketchpad.audio.export import free_path
 from sketchpad.audio.io import SUPPORTED_EXTENSIONS
 from sketchpad.audio.pitch import warm_pitch_estimation
 from sketchpad.audio.playback import Player
-from sketchpad.core.clip import Clip, load_clip
+from sketchpad.core.clip import Clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import Kit
 from sketchpad.core.prompting import PromptSession
 from sketchpad.core.shaping import ShapeSession
 from sketchpad.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
-from sketchpad.core.memory import freeze_long_lived_objects, release_free_memory
-from sketchpad.core.session_store import Session, load_session, save_session
+from sketchpad.core.memory import freeze_long_lived_objects
+from sketchpad.core.session_store import Session
+from sketchpad.core.workspace import Workspace, format_time
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
 from sketchpad.ui.blend_panel import BlendPanel
@@ -43,7 +45,7 @@ from sketchpad.ui.slider_panel import SliderPanel
 from sketchpad.ui.spectrogram_view import SpectrogramView
 from sketchpad.ui.tile_grid import TileGrid
 from sketchpad.ui.waveform_view import WaveformView
-from sketchpad.ui.wav_out import DragHandle, start_wav_drag, write_clip_wav
+from sketchpad.ui.wav_out import DragHandle, start_wav_drag
 from sketchpad.ui.workers import WorkerPool
 
 PLAYHEAD_FPS = 30
@@ -61,36 +63,6 @@ def _default_generator_loader(model_name: str | None = None, kind: str | None = 
     return engine
 
 
-def format_time(seconds: float) -> str:
-    minutes, rest = divmod(max(0.0, seconds), 60.0)
-    return f"{int(minutes)}:{rest:06.3f}"
-
-
-def load_clips(paths, ctx) -> tuple[list[Clip], list[str]]:
-    """Decode each of ``paths``; a file that fails costs only itself (its message is returned)."""
-    clips, errors = [], []
-    for i, path in enumerate(paths):
-        ctx.check()
-        try:
-            clips.append(load_clip(path, _SubProgress(ctx, i, len(paths))))
-        except SketchpadError as err:
-            errors.append(str(err))
-    return clips, errors
-
-
-class _SubProgress:
-    """A job context that maps one file's progress into its share of the whole job."""
-
-    def __init__(self, ctx, index: int, count: int):
-        self._ctx, self._index, self._count = ctx, index, count
-
-    def check(self) -> None:
-        self._ctx.check()
-
-    def progress(self, fraction: float, text: str = "") -> None:
-        self._ctx.progress((self._index + fraction) / self._count, text)
-
-
 class MainWindow(QMainWindow):
     def __init__(self, *, player: Player | None = None, settings: QSettings | None = None,
                  generator_loader=None, session_folder=None):
@@ -100,12 +72,16 @@ class MainWindow(QMainWindow):
         self.settings = settings or QSettings(str(user_data_dir() / "settings.ini"),
                                               QSettings.Format.IniFormat)
         self.export_settings = ExportSettings(self.settings)
-        self.session_folder = Path(session_folder or user_data_dir() / "session")
         self.session_restored = False
         self.project = Project()
         self.pool = WorkerPool(parent=self)
         self.player = player or Player(buffer_periods=audio_buffer_periods(self.settings))
-        self._load_job = None
+        self.workspace = Workspace(self.project, self.pool,
+                                   session_folder or user_data_dir() / "session")
+        self.workspace.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.workspace.failed.connect(self.show_error)
+        self.workspace.session_loaded.connect(self._on_session_loaded)
+        self.workspace.before_adding.connect(self.player.stop)
         self.prompting = PromptSession(self.project, self.pool,
                                        generator_loader or _default_generator_loader)
         self.prompting.ready.connect(self._on_generator_ready)
@@ -376,64 +352,19 @@ class MainWindow(QMainWindow):
 
     def open_files(self, paths) -> None:
         """Decode and analyse ``paths`` in the background; each becomes a new tile."""
-        self.cancel_load()
-        paths = [Path(p) for p in paths]
-        label = f"Loading {paths[0].name}" + (f" and {len(paths) - 1} more" if len(paths) > 1 else "")
+        label = self.workspace.describe_open(paths)
         self.statusBar().showMessage(f"{label}…")
-        job = self.pool.submit("load", lambda ctx: load_clips(paths, ctx), lane="io",
-                               on_result=lambda result: self._on_loaded(job, *result),
-                               on_error=lambda message: self._on_load_failed(job, message),
-                               on_cancelled=lambda: self._on_load_cancelled(job))
-        self._load_job = self.tracker.track(job, label)
+        self.tracker.track(self.workspace.open(paths), label)
 
     @property
     def is_loading(self) -> bool:
-        return self._load_job is not None
-
-    @Slot()
-    def cancel_load(self) -> None:
-        if self._load_job is not None:
-            self.pool.cancel(self._load_job)
-
-    def _end_load(self, job) -> bool:
-        """Whether ``job`` is the current load (a superseded one is ignored)."""
-        if job is not self._load_job:
-            return False
-        self._load_job = None
-        return True
-
-    def _on_loaded(self, job, clips: list[Clip], errors: list[str]) -> None:
-        if not self._end_load(job):
-            return
-        if clips:
-            self.player.stop()
-            self.project.checkpoint("Add sound" if len(clips) == 1 else "Add sounds")
-            self.project.add_tiles(clips)
-            self.project.set_clip(clips[0])
-        if errors:
-            self.show_error(errors[0] if len(errors) == 1 else
-                            f"{len(errors)} files could not be read; first: {errors[0]}")
-        elif clips:
-            clip = clips[0]
-            notes = f" ({'; '.join(clip.notes)})" if clip.notes else ""
-            more = f" (+{len(clips) - 1} more)" if len(clips) > 1 else ""
-            self.statusBar().showMessage(
-                f"Loaded {clip.name}: {format_time(clip.duration_seconds)}, "
-                f"{clip.samples.shape[1]} ch{notes}{more}", 8000)
-
-    def _on_load_failed(self, job, message: str) -> None:
-        if self._end_load(job):
-            self.show_error(message)
-
-    def _on_load_cancelled(self, job) -> None:
-        if self._end_load(job):
-            self.statusBar().showMessage("Loading cancelled.", 4000)
+        return self.workspace.is_loading
 
     def _show_clip(self, clip: Clip | None) -> None:
         if clip is not self.shaping.showing and self.slider_panel.isEnabled():
             # Sliders show what was done to this sound (neutral for a new one).
             self.slider_panel.blockSignals(True)
-            self.slider_panel.set_state(clip.origin.get("sliders") if clip is not None else None)
+            self.slider_panel.set_state(clip.origin.sliders if clip is not None else None)
             self.slider_panel.blockSignals(False)
         self.waveform.set_clip(clip)
         self.spectrogram.set_clip(clip)
@@ -485,7 +416,7 @@ class MainWindow(QMainWindow):
         self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
         self.slider_panel.blockSignals(True)
         clip = self.project.clip
-        self.slider_panel.set_state(clip.origin.get("sliders") if clip is not None else None)
+        self.slider_panel.set_state(clip.origin.sliders if clip is not None else None)
         self.slider_panel.blockSignals(False)
 
     def choose_engine(self, kind: str) -> None:
@@ -590,15 +521,7 @@ class MainWindow(QMainWindow):
     def start_training(self, folder, name: str, **options):
         from sketchpad.training.finetune import finetune
 
-        job = self.pool.submit(
-            "finetune", lambda ctx: finetune(folder, name=name, ctx=ctx, log=lambda line: None,
-                                             **options),
-            lane="train", supersede=False,
-            on_result=lambda path: self.statusBar().showMessage(
-                f"Model “{name}” is ready: pick it in the Model menu.", 15000),
-            on_error=self.show_error,
-            on_cancelled=lambda: self.statusBar().showMessage(
-                f"Training “{name}” paused; train again with the same name to resume.", 15000))
+        job = self.workspace.train(folder, name, finetune, **options)
         self.tracker.track(job, f"Training “{name}”")
         return job
 
@@ -724,16 +647,9 @@ class MainWindow(QMainWindow):
         if clip is None:
             self.show_error("Nothing to export: load or generate a sound first.")
             return
-        path = Path(path)
-        if path.suffix.lower() != ".wav":
-            path = path.with_name(path.name + ".wav")
-        depth, rate = self.export_settings.bit_depth, self.export_settings.rate
-        job = self.pool.submit(
-            "export", lambda ctx: write_clip_wav(clip, path, bit_depth=depth, rate=rate),
-            lane="io", supersede=False,
-            on_result=lambda out: self.statusBar().showMessage(f"Exported {out}", 8000),
-            on_error=self.show_error)
-        self.tracker.track(job, f"Exporting {path.name}")
+        job = self.workspace.export_wav(clip, path, bit_depth=self.export_settings.bit_depth,
+                                        rate=self.export_settings.rate)
+        self.tracker.track(job, f"Exporting {Path(path).name}")
 
     def drag_out(self, clip: Clip | None, widget) -> None:
         """Drag ``clip`` out of the window as a WAV file (written into the export folder)."""
@@ -753,12 +669,7 @@ class MainWindow(QMainWindow):
 
     # -- session -----------------------------------------------------------------------
     def _restore_session(self) -> None:
-        folder = self.session_folder
-        job = self.pool.submit("restore-session", lambda ctx: load_session(folder, ctx), lane="io",
-                               on_result=self._on_session_loaded,
-                               on_error=lambda message: self._on_session_loaded(
-                                   Session(notes=[f"The last session could not be restored: {message}"])))
-        self.tracker.track(job, "Restoring the last session")
+        self.tracker.track(self.workspace.restore_session(), "Restoring the last session")
 
     def _on_session_loaded(self, session: Session) -> None:
         self.session_restored = True
@@ -793,14 +704,7 @@ class MainWindow(QMainWindow):
 
     def autosave(self) -> None:
         """Save the session in the background (autosave runs a second after a change)."""
-        folder, session = self.session_folder, self.session()
-
-        def save(ctx):
-            save_session(folder, session, ctx)
-            release_free_memory()  # a quiet moment after a change: give freed buffers back
-
-        self.pool.submit("autosave", save, lane="io",
-                         on_error=lambda message: self.show_error(f"Autosave failed: {message}"))
+        self.workspace.autosave(self.session())
 
     # -- playback ------------------------------------------------------------------
     @Slot()
@@ -868,15 +772,12 @@ class MainWindow(QMainWindow):
         self.statusBar().showMessage(f"⚠ {message}", 12000)
 
     def _probe_compute_device(self) -> None:
-        from sketchpad.engine.device import describe_compute_device
         from sketchpad.engine.registry import list_models
 
         models = list_models()
         self.model_label.setText(f"Model: {models[0].name}" if models else "Model: none installed")
-
-        self.pool.submit("device-probe", lambda ctx: describe_compute_device(), lane="model",
-                         on_result=lambda text: self.device_label.setText(f"Compute: {text}"),
-                         on_error=lambda msg: self.device_label.setText("Compute: CPU"))
+        self.prompting.device.connect(lambda text: self.device_label.setText(f"Compute: {text}"))
+        self.prompting.probe_device()
 
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {PROJECT_NAME}", about_html())
@@ -919,8 +820,5 @@ class MainWindow(QMainWindow):
         self.player.close()
         self.pool.shutdown()
         if self.session_restored:
-            try:
-                save_session(self.session_folder, self.session())
-            except (SketchpadError, OSError) as err:
-                print(f"sketchpad: could not save the session: {err}")
+            self.workspace.save_now(self.session())
         super().closeEvent(event)

@@ -39,7 +39,7 @@ class Tile(QWidget):
 
     def set_clip(self, clip: Clip) -> None:
         self.clip = clip
-        seed = clip.origin.get("seed")
+        seed = clip.origin.seed
         seed_text = f"seed {seed}  ·  " if seed is not None else ""
         self.setToolTip(f"{clip.name}\n{seed_text}press {self.number} to audition · K keeps · "
                         "M: more like this · drag out to a DAW")
@@ -98,7 +98,7 @@ class Tile(QWidget):
         painter.setPen(QColor("#a9adb8"))
         text = rect.adjusted(8, 4, -STAR_SIZE - 10, 0)
         painter.drawText(text, Qt.AlignmentFlag.AlignLeft, f"{self.number}")
-        seed = self.clip.origin.get("seed")
+        seed = self.clip.origin.seed
         painter.drawText(text, Qt.AlignmentFlag.AlignRight,
                          f"seed {seed}" if seed is not None else self.clip.name[:18])
         painter.setPen(QColor("#f2c14e" if self.kept else "#6b7080"))

@@ -15,22 +15,11 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDrag
 from PySide6.QtWidgets import QApplication, QLabel
 
-from sketchpad.audio.export import WavMetadata, safe_file_stem, write_wav
+from sketchpad.audio.export import safe_file_stem
 from sketchpad.core.clip import Clip
+from sketchpad.core.clip_wav import write_clip_wav
 
 CLIP_MIME = "application/x-sketchpad-clip"  # a clip's uid, beside its WAV file URL
-
-
-def clip_metadata(clip: Clip) -> WavMetadata:
-    origin = clip.origin
-    return WavMetadata(prompt=origin.get("prompt"), seed=origin.get("seed"),
-                       model=origin.get("model"), root_note=origin.get("root_note"),
-                       title=clip.name)
-
-
-def write_clip_wav(clip: Clip, path, *, bit_depth: str, rate: int) -> Path:
-    return write_wav(path, clip.samples, clip.sample_rate, bit_depth=bit_depth, out_rate=rate,
-                     metadata=clip_metadata(clip))
 
 
 def drag_wav_path(folder, clip: Clip) -> Path:

@@ -134,7 +134,7 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
 
             def heard() -> bool:
                 clip, held = window.project.clip, handed[0]
-                sliders = clip.origin.get("sliders") if clip is not None else None
+                sliders = clip.origin.sliders if clip is not None else None
                 return (sliders is not None and sliders.directions.get(names[0]) == final / 100
                         and held is not None and np.shares_memory(held, clip.playback))
 

@@ -24,5 +24,8 @@ class RunNow:
             on_result(result)
         return job
 
+    def cancel(self, job):
+        job.cancel()
+
     def cancel_kind(self, kind):
         pass

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sketchpad.audio.voices import VoiceMixer
-from sketchpad.core.clip import make_clip
+from sketchpad.core.clip import Origin, make_clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import FIRST_PAD_NOTE, Kit
 from tests.audio.test_voices import render as render_blocks
@@ -16,7 +16,7 @@ RATE = 44100
 def tone(freq=440.0, seconds=1.0, prompt=None):
     t = np.arange(int(seconds * RATE)) / RATE
     wave = (0.5 * np.sin(2 * np.pi * freq * t)).astype(np.float32)
-    return make_clip("tone", wave, RATE, origin={"prompt": prompt} if prompt else None)
+    return make_clip("tone", wave, RATE, origin=Origin(prompt=prompt) if prompt else None)
 
 
 def render(mixer, frames, block=512):

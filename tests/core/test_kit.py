@@ -11,7 +11,7 @@ from sfzlint.parser import validate as parse_sfz
 
 from sketchpad.audio.export import read_wav_metadata
 from sketchpad.audio.voices import VoiceMixer
-from sketchpad.core.clip import make_clip
+from sketchpad.core.clip import Origin, make_clip
 from sketchpad.core.kit import FIRST_PAD_NOTE, Kit, KitState, Pad, Pattern, pad_samples, render_pattern
 from sketchpad.core.kit_export import export_kit
 from sketchpad.core.session_store import Session, load_session, save_session
@@ -23,7 +23,7 @@ RATE = 44100
 def tone_clip(name, seconds=0.3, freq=220.0, prompt=None):
     t = np.arange(int(seconds * RATE)) / RATE
     wave = (0.5 * np.sin(2 * np.pi * freq * t) * np.exp(-t * 4)).astype(np.float32)
-    return make_clip(name, wave, RATE, origin={"prompt": prompt} if prompt else None)
+    return make_clip(name, wave, RATE, origin=Origin(prompt=prompt) if prompt else None)
 
 
 def dominant_hz(samples):

@@ -41,7 +41,7 @@ def test_prompts_wait_for_an_engine_then_become_tiles_as_one_undo_step():
     assert loads == [("tones", "retrieval")] and isinstance(session.engine, ToneEngine)
     assert len(log["ready"]) == 1
     session.generate("warm pad", count=3, seed=7)
-    assert [c.origin["prompt"] for c in project.tiles] == ["warm pad"] * 3
+    assert [c.origin.prompt for c in project.tiles] == ["warm pad"] * 3
     assert log["results"][-1][1] == "Generate" and project.prompt_history[-1] == "warm pad"
     assert project.history.undo_label == "Generate"
     assert project.undo() and project.tiles == []

@@ -1,11 +1,12 @@
 """Undo history and the session store, without Qt: real files in a temp folder."""
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import soundfile as sf
 
-from sketchpad.core.clip import make_clip
+from sketchpad.core.clip import Origin, make_clip
 from sketchpad.core.history import UndoHistory
 from sketchpad.core.project import Project, ProjectState
 from sketchpad.core.session_store import Session, load_session, save_session
@@ -44,10 +45,10 @@ def test_project_undo_restores_tiles_kept_and_clip():
 
 
 def test_session_round_trip_keeps_audio_latents_sliders_and_sources(tmp_path):
-    source = _clip("pad #1", origin={"prompt": "pad", "seed": 3},
+    source = _clip("pad #1", origin=Origin(prompt="pad", seed=3),
                    latents=np.random.default_rng(0).standard_normal((1, 16, 22)).astype(np.float32))
     sliders = SliderState(directions={"Brightness": 1.5}, noise=0.2, noise_seed=4)
-    shaped = _clip("pad #1", 330.0, origin={**source.origin, "sliders": sliders, "source": source},
+    shaped = _clip("pad #1", 330.0, origin=replace(source.origin, sliders=sliders, source=source),
                    latents=source.latents)
     dropped = tmp_path / "loop.wav"
     sf.write(dropped, np.zeros((RATE, 2), np.float32), RATE)
@@ -67,8 +68,8 @@ def test_session_round_trip_keeps_audio_latents_sliders_and_sources(tmp_path):
     tile, file_tile = back.state.tiles
     assert back.state.kept == (tile,) and back.state.clip is tile
     np.testing.assert_array_equal(tile.samples, shaped.samples)
-    assert tile.origin["sliders"] == sliders and tile.uid == shaped.uid
-    np.testing.assert_array_equal(tile.origin["source"].latents, source.latents)
+    assert tile.origin.sliders == sliders and tile.uid == shaped.uid
+    np.testing.assert_array_equal(tile.origin.source.latents, source.latents)
     assert file_tile.source_path == dropped and file_tile.samples.shape == (RATE, 2)
 
     # A later save after a change writes only the new clip and drops stale files.

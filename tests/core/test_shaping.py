@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sketchpad.core import shaping
-from sketchpad.core.clip import make_clip
+from sketchpad.core.clip import Origin, make_clip
 from sketchpad.core.project import Project
 from sketchpad.core.shaping import ShapeSession
 from sketchpad.engine.latent_ops import SliderState
@@ -43,7 +43,7 @@ def fake_reshape(monkeypatch):
         calls.append(latents)
         amount = state.directions.get("bright", 0.0)
         return make_clip(f"{source.name} shaped", source.samples * (1 + amount), source.sample_rate,
-                         origin={"source": source, "sliders": state},
+                         origin=Origin(source=source, sliders=state),
                          latents=np.full((1, 2, 3), amount, np.float32))
 
     monkeypatch.setattr(shaping, "reshape_clip", reshape)
@@ -73,7 +73,7 @@ def test_only_the_newest_move_is_shown_and_one_gesture_is_one_undo_step(fake_res
     jobs.finish(0)  # the older move's sound comes back last-but-one: it must not land
     assert project.clip is sound and shown == []
     jobs.finish(0)
-    assert project.clip.origin["sliders"] == _bright(2.0) and shown == [project.clip]
+    assert project.clip.origin.sliders == _bright(2.0) and shown == [project.clip]
     assert project.tiles == [project.clip]
     assert project.history.undo_label == "Shape"
     assert project.undo() and project.clip is sound
@@ -111,7 +111,7 @@ def test_neutral_shows_the_source_itself_and_shapes_from_it(fake_reshape):
     assert project.clip is sound and jobs.waiting == []
     session.move(_bright(0.5), model="m")
     jobs.finish()
-    assert project.clip.origin["source"] is sound  # never a shaped sound's shape
+    assert project.clip.origin.source is sound  # never a shaped sound's shape
     assert fake_reshape[-1] is not None  # the source's latents came from the cache
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 def digest(session) -> dict:
     """What a session holds, by clip uid: equal digests mean the same session."""
     state = session.state
-    sliders = state.clip.origin.get("sliders") if state.clip is not None else None
+    sliders = state.clip.origin.sliders if state.clip is not None else None
     return {"tiles": [c.uid for c in state.tiles], "kept": [c.uid for c in state.kept],
             "current": state.clip.uid if state.clip is not None else None,
             "sliders": repr(sliders), "prompt_bar": session.settings.get("prompt_bar"),

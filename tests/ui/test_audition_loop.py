@@ -30,7 +30,7 @@ def _generate(qtbot, window, prompt, seed=5, count=8):
     window.prompt_bar.count.setValue(count)
     qtbot.keyClick(window.prompt_bar.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(window.project.tiles) == count
-                    and window.project.tiles[0].origin.get("prompt") == prompt,
+                    and window.project.tiles[0].origin.prompt == prompt,
                     timeout=MODEL_TIMEOUT_MS)
 
 
@@ -90,18 +90,18 @@ def test_prompt_audition_shape_export_undo_restart(qtbot, window, settings, sess
     qtbot.addWidget(again)
     qtbot.waitUntil(lambda: again.session_restored and again.generator is not None,
                     timeout=MODEL_TIMEOUT_MS)
-    assert [t.origin["prompt"] for t in again.project.tiles] == ["punchy 808 kick"] * 4
+    assert [t.origin.prompt for t in again.project.tiles] == ["punchy 808 kick"] * 4
     for restored, before in zip(again.project.tiles, tiles):
         np.testing.assert_array_equal(restored.samples, before)
     kept = again.project.kept[0]
     np.testing.assert_array_equal(kept.samples, shaped.samples)
-    assert kept.origin["sliders"] == shaped.origin["sliders"]
-    assert kept.origin["source"].latents is not None
+    assert kept.origin.sliders == shaped.origin.sliders
+    assert kept.origin.source.latents is not None
     assert again.prompt_bar.edit.text() == "punchy 808 kick"
     assert again.project.prompt_history[:2] == ["punchy 808 kick", "warm pad C3"]
     assert again.prompt_bar.seed.value() == 10  # the next seed, as it was
     again.audition(kept)
-    assert again.slider_panel.state().directions == shaped.origin["sliders"].directions
+    assert again.slider_panel.state().directions == shaped.origin.sliders.directions
     again.close()
 
 
@@ -113,7 +113,7 @@ def test_more_like_this_and_remove_are_undoable(qtbot, window):
     qtbot.waitUntil(lambda: window.project.tiles and window.project.tiles[0] not in before,
                     timeout=MODEL_TIMEOUT_MS)
     variations = window.project.tiles
-    assert len(variations) == 4 and all(v.origin["prompt"] == target.origin["prompt"]
+    assert len(variations) == 4 and all(v.origin.prompt == target.origin.prompt
                                         for v in variations)
     assert not np.allclose(variations[0].samples[:1000], variations[1].samples[:1000])
     window.tile_grid.activate(2)

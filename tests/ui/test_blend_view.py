@@ -99,7 +99,7 @@ def test_morph_steps_become_tiles_from_a_to_b(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: len(window.project.tiles) == 4, timeout=MODEL_TIMEOUT_MS)
     names = [clip.name for clip in window.project.tiles]
     assert names == [f"a → b {i}/4" for i in range(1, 5)]
-    alphas = [float(c.origin["blend"].split("alpha ")[1]) for c in window.project.tiles]
+    alphas = [float(c.origin.recipe.split("alpha ")[1]) for c in window.project.tiles]
     assert alphas[0] == 0.0 and alphas[-1] == 1.0 and alphas == sorted(alphas)
 
     old_a, old_b = panel.sources["A"], panel.sources["B"]

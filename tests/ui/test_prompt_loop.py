@@ -55,8 +55,8 @@ def test_slider_move_redecodes_the_sound(qtbot, window):
     window.slider_panel.slider(names[0]).setValue(200)  # +2 standard deviations
     qtbot.waitUntil(lambda: window.project.clip is not original, timeout=30000)
     shaped = window.project.clip
-    assert shaped.frames == original.frames and shaped.origin["prompt"] == "warm pad C3"
-    assert shaped.origin["sliders"].directions[names[0]] == 2.0
+    assert shaped.frames == original.frames and shaped.origin.prompt == "warm pad C3"
+    assert shaped.origin.sliders.directions[names[0]] == 2.0
     assert window.project.tiles[0] is shaped
     assert not np.allclose(shaped.samples, original.samples, atol=1e-3)
     window.slider_panel.reset()  # back to neutral: the original sound again
@@ -74,7 +74,7 @@ def test_slider_drag_does_not_pile_up_jobs(qtbot, window):
         slider.setValue(value)
     assert window.pool.pending <= 3  # at most the running job and one waiting
     qtbot.waitUntil(lambda: window.pool.pending == 0, timeout=30000)
-    assert window.project.clip.origin["sliders"].noise == 1.0
+    assert window.project.clip.origin.sliders.noise == 1.0
 
 
 def test_guidance_and_intensity_reach_the_generator(qtbot, window):
@@ -86,7 +86,7 @@ def test_guidance_and_intensity_reach_the_generator(qtbot, window):
     qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
     expected = window.generator.generate("tight snare", count=2, seed=4, guidance=1.5, velocity=40)
     assert np.allclose(window.project.tiles[1].samples[:, 0], expected[1].audio, atol=1e-6)
-    assert window.project.tiles[0].origin["model"] == f"generator:{DEFAULT_SOUND_MODEL}"
+    assert window.project.tiles[0].origin.model == f"generator:{DEFAULT_SOUND_MODEL}"
 
 
 def test_engine_choice_switches_and_is_remembered(qtbot, window, settings):
@@ -99,4 +99,4 @@ def test_engine_choice_switches_and_is_remembered(qtbot, window, settings):
     assert "(retrieval)" in window.model_label.text()
     window.generate("tight snare", 2, 0)
     qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
-    assert window.project.tiles[0].origin["model"] == f"retrieval:{DEFAULT_SOUND_MODEL}"
+    assert window.project.tiles[0].origin.model == f"retrieval:{DEFAULT_SOUND_MODEL}"
