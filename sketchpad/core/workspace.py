@@ -66,6 +66,7 @@ class Workspace:
         self.jobs = jobs
         self.session_folder = Path(session_folder)
         self.load_job = None  # the open in progress, if any
+        self._load_ticket = None  # tells the current open's results from a superseded one's
         self.message = Event()
         self.failed = Event()
         self.session_loaded = Event()
@@ -77,11 +78,13 @@ class Workspace:
         new tile and the first is shown. Returns the job."""
         self.cancel_open()
         paths = [Path(p) for p in paths]
+        ticket = self._load_ticket = object()
         job = self.jobs.submit("load", lambda ctx: load_clips(paths, ctx), lane="io",
-                               on_result=lambda result: self._opened(job, *result),
-                               on_error=lambda message: self._open_failed(job, message),
-                               on_cancelled=lambda: self._open_cancelled(job))
-        self.load_job = job
+                               on_result=lambda result: self._opened(ticket, *result),
+                               on_error=lambda message: self._open_failed(ticket, message),
+                               on_cancelled=lambda: self._open_cancelled(ticket))
+        if self._load_ticket is ticket:  # (a submitter may have run it already)
+            self.load_job = job
         return job
 
     @staticmethod
@@ -91,21 +94,21 @@ class Workspace:
 
     @property
     def is_loading(self) -> bool:
-        return self.load_job is not None
+        return self._load_ticket is not None
 
     def cancel_open(self) -> None:
         if self.load_job is not None:
             self.jobs.cancel(self.load_job)
 
-    def _end_open(self, job) -> bool:
-        """Whether ``job`` is the current open (a superseded one is ignored)."""
-        if job is not self.load_job:
+    def _end_open(self, ticket) -> bool:
+        """Whether ``ticket`` is the current open's (a superseded one is ignored)."""
+        if ticket is not self._load_ticket:
             return False
-        self.load_job = None
+        self._load_ticket = self.load_job = None
         return True
 
-    def _opened(self, job, clips: list[Clip], errors: list[str]) -> None:
-        if not self._end_open(job):
+    def _opened(self, ticket, clips: list[Clip], errors: list[str]) -> None:
+        if not self._end_open(ticket):
             return
         if clips:
             self.before_adding.emit()
@@ -121,12 +124,12 @@ class Workspace:
             self.message.emit(f"Loaded {clip.name}: {format_time(clip.duration_seconds)}, "
                               f"{clip.samples.shape[1]} ch{notes}{more}")
 
-    def _open_failed(self, job, message: str) -> None:
-        if self._end_open(job):
+    def _open_failed(self, ticket, message: str) -> None:
+        if self._end_open(ticket):
             self.failed.emit(message)
 
-    def _open_cancelled(self, job) -> None:
-        if self._end_open(job):
+    def _open_cancelled(self, ticket) -> None:
+        if self._end_open(ticket):
             self.message.emit("Loading cancelled.")
 
     def read_first(self, paths, on_clip) -> None:

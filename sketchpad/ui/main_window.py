@@ -25,6 +25,7 @@ from sketchpad.audio.playback import Player
 from sketchpad.core.clip import Clip
 from sketchpad.core.keys import Keys
 from sketchpad.core.kit import Kit
+from sketchpad.core.library_session import LibrarySession
 from sketchpad.core.prompting import PromptSession
 from sketchpad.core.shaping import ShapeSession
 from sketchpad.paths import resources_dir, user_data_dir
@@ -175,7 +176,7 @@ class MainWindow(QMainWindow):
         column.addWidget(self.tile_grid, 3)
         column.addWidget(kept_label)
         column.addWidget(self.kept_grid, 1)
-        self.library_panel = LibraryPanel(self.pool, self.player, lambda: self.generator)
+        self.library_panel = LibraryPanel(LibrarySession(self.pool, lambda: self.generator), self.player)
         self.library_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.library_panel.sound_ready.connect(self.show_library_sound)
         self.library_panel.train_requested.connect(self.train_on_folder)

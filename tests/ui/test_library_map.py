@@ -6,7 +6,7 @@ from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
 from sketchpad.audio.io import load_audio
-from sketchpad.ui.library_panel import PREVIEW_SECONDS
+from sketchpad.core.library_session import PREVIEW_SECONDS
 from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 from tests.sample_library import make_sample_library
 
@@ -25,7 +25,7 @@ def _imported(qtbot, window, folder):
     panel = window.library_panel
     panel.import_folder(folder)
     qtbot.waitUntil(lambda: panel.library is not None, timeout=60000)
-    qtbot.waitUntil(lambda: panel.layout_done, timeout=120000)
+    qtbot.waitUntil(lambda: panel.session.layout_done, timeout=120000)
     return panel
 
 
@@ -46,7 +46,7 @@ def test_import_hover_click_and_synthesise(qtbot, window, tmp_path):
     assert len(panel.library) == facts["sounds"]
     assert panel.map.coords.shape == (facts["sounds"], 2)
     assert f"{facts['sounds']} sounds" in panel.info.text() and "4 files skipped" in panel.info.text()
-    assert panel.layout_method in ("tsne", "umap", "pca") and panel.layout_scores
+    assert panel.session.layout_method in ("tsne", "umap", "pca") and panel.session.layout_scores
     viewport = panel.map.viewport()
 
     # Hover a dot: the start of its file goes to the player (the null device
@@ -73,7 +73,7 @@ def test_import_hover_click_and_synthesise(qtbot, window, tmp_path):
     qtbot.mouseClick(viewport, Qt.MouseButton.LeftButton, pos=spot.toPoint())
     qtbot.waitUntil(lambda: window.project.clip.name.startswith("map "), timeout=10000)
     clip = window.project.clip
-    assert clip.origin["expander"] == "multilateration" and clip.latents is not None
+    assert " by multilateration from " in clip.origin.recipe and clip.latents is not None
     assert np.isfinite(clip.samples).all() and np.abs(clip.samples).max() > 1e-4
 
 
@@ -99,8 +99,8 @@ def test_dragging_plays_a_changing_sound_and_each_expander_works(qtbot, window, 
     for index in range(panel.expander.count()):
         panel.expander.setCurrentIndex(index)
         method = panel.expander.currentData()
-        panel.synthesise(0.05 * index, -0.05, False)
-        qtbot.waitUntil(lambda m=method: window.project.clip.origin.get("expander") == m,
+        panel.session.synthesise(0.05 * index, -0.05, method)
+        qtbot.waitUntil(lambda m=method: window.project.clip.name.startswith(f"map {m} ("),
                         timeout=10000)
         assert np.isfinite(window.project.clip.samples).all()
 
@@ -110,9 +110,9 @@ def test_search_more_like_this_and_a_bad_folder(qtbot, window, tmp_path):
     panel = _imported(qtbot, window, tmp_path / "Samples")
     panel.search_box.setText("hat")
     qtbot.keyClick(panel.search_box, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(panel.matches) > 0, timeout=10000)
-    assert panel.library.sounds[panel.matches[0]].category == "Hats"
-    assert len(panel.map.marks.data) == len(panel.matches)
+    qtbot.waitUntil(lambda: len(panel.session.matches) > 0, timeout=10000)
+    assert panel.library.sounds[panel.session.matches[0]].category == "Hats"
+    assert len(panel.map.marks.data) == len(panel.session.matches)
 
     panel.map.set_selected(0)
     panel.more_button.click()
