@@ -12,10 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QLabel, QMainWindow,
-                               QMessageBox, QProgressBar, QPushButton, QScrollArea, QSplitter,
-                               QStackedWidget, QTabWidget, QToolBar, QVBoxLayout, QWidget)
+from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox,
+                               QScrollArea, QSplitter, QTabWidget)
 
 from sketchpad import PROJECT_NAME
 from sketchpad.audio.export import free_path
@@ -41,12 +39,11 @@ from sketchpad.ui.kit_binding import KitBinding
 from sketchpad.ui.library_panel import LibraryPanel
 from sketchpad.ui.preferences import ExportSettings, PreferencesDialog, audio_buffer_periods
 from sketchpad.ui.progress_tracker import ProgressTracker
-from sketchpad.ui.prompt_bar import PromptBar
 from sketchpad.ui.slider_panel import SliderPanel
-from sketchpad.ui.spectrogram_view import SpectrogramView
-from sketchpad.ui.tile_grid import TileGrid
-from sketchpad.ui.waveform_view import WaveformView
-from sketchpad.ui.wav_out import DragHandle, start_wav_drag
+from sketchpad.ui.sound_view import SoundView
+from sketchpad.ui.generate_area import GenerateArea
+from sketchpad.ui.wav_out import start_wav_drag
+from sketchpad.ui.window_actions import build_actions, build_status_bar
 from sketchpad.ui.workers import WorkerPool
 
 PLAYHEAD_FPS = 30
@@ -98,8 +95,9 @@ class MainWindow(QMainWindow):
         self.computer_keys = ComputerKeys(self.keys, self)
 
         self._build_views()
-        self._build_actions()
-        self._build_status_bar()
+        build_actions(self)
+        self._refresh_undo_actions()
+        build_status_bar(self)
         self.tracker = ProgressTracker(self.pool, self.progress, self.cancel_button, self)
         self.project.clip_changed.connect(self._show_clip)
         self.project.tiles_changed.connect(self._show_tiles)
@@ -133,32 +131,17 @@ class MainWindow(QMainWindow):
 
     # -- construction ------------------------------------------------------------
     def _build_views(self) -> None:
-        self.waveform = WaveformView()
-        self.spectrogram = SpectrogramView()
-        self.spectrogram.setXLink(self.waveform)
+        self.sound_view = SoundView()
+        self.waveform, self.spectrogram = self.sound_view.waveform, self.sound_view.spectrogram
+        self.splitter = self.sound_view.splitter
         self.waveform.seek_requested.connect(self.seek)
-        self.splitter = QSplitter(Qt.Orientation.Vertical)
-        self.splitter.setObjectName("viewSplitter")
-        self.splitter.addWidget(self.waveform)
-        self.splitter.addWidget(self.spectrogram)
-        self.splitter.setSizes([400, 300])
-        hint = QLabel("Type a prompt above and press Enter,\n"
-                      "or drop audio files here (WAV, FLAC, OGG, Opus, MP3, AIFF)\n\n"
-                      "(Help > Open Demo Sound plays a bundled groove)")
-        hint.setObjectName("dropHint")
-        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
-        self._stack = QStackedWidget()
-        self._stack.addWidget(hint)
-        self._stack.addWidget(self.splitter)
-        self.prompt_bar = PromptBar(self.project.prompt_history)
-        self.prompt_bar.set_ready(False)
+        generate_area = GenerateArea(self.project.prompt_history)
+        self.generate_area = generate_area
+        self.prompt_bar, self.tile_grid = generate_area.prompt_bar, generate_area.tile_grid
+        self.kept_grid = generate_area.kept_grid
         self.prompt_bar.generate_requested.connect(self.generate)
         self.prompt_bar.engine_changed.connect(self.choose_engine)
-        self.tile_grid = TileGrid(empty_text="Generated sounds appear here: click one or press 1–8")
         self.tile_grid.tile_activated.connect(self.audition_tile)
-        self.kept_grid = TileGrid(columns=8, empty_text="☆ Star a sound (K) to keep it here "
-                                                        "across generations")
-        self.kept_grid.setObjectName("keptGrid")
         self.kept_grid.tile_activated.connect(lambda i: self.audition(self.project.kept[i]))
         for grid, clips in ((self.tile_grid, lambda: self.project.tiles),
                             (self.kept_grid, lambda: self.project.kept)):
@@ -166,23 +149,13 @@ class MainWindow(QMainWindow):
             grid.more_requested.connect(lambda i, c=clips: self.more_like_this(c()[i]))
             grid.drag_requested.connect(lambda i, w, c=clips: self.drag_out(c()[i], w))
             grid.blend_requested.connect(lambda i, letter, c=clips: self.blend_with(c()[i], letter))
-        kept_label = QLabel("Kept")
-        kept_label.setObjectName("sectionLabel")
-        top = QWidget()
-        column = QVBoxLayout(top)
-        column.setContentsMargins(0, 0, 0, 0)
-        column.setSpacing(2)
-        column.addWidget(self.prompt_bar)
-        column.addWidget(self.tile_grid, 3)
-        column.addWidget(kept_label)
-        column.addWidget(self.kept_grid, 1)
         self.library_panel = LibraryPanel(LibrarySession(self.pool, lambda: self.generator), self.player)
         self.library_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.library_panel.sound_ready.connect(self.show_library_sound)
         self.library_panel.train_requested.connect(self.train_on_folder)
         self.areas = QTabWidget()
         self.areas.setObjectName("areaTabs")
-        self.areas.addTab(top, "Generate")
+        self.areas.addTab(generate_area, "Generate")
         self.areas.addTab(self.library_panel, "Library")
         self.areas.setTabToolTip(1, "Your sample folder as a 2D latent map: hover, click, "
                                  "drag; fine-tune the models on it")
@@ -197,7 +170,7 @@ class MainWindow(QMainWindow):
         self.blend_panel.export_requested.connect(self.export_blend)
         self.views = QTabWidget()
         self.views.setObjectName("viewTabs")
-        self.views.addTab(self._stack, "Sound")
+        self.views.addTab(self.sound_view, "Sound")
         self.views.addTab(self.blend_panel, "Blend")
         self.views.setTabToolTip(1, "Blend two sounds or songs: mix, timeline, morph steps, style")
         self.kit_binding = KitBinding(self)
@@ -219,123 +192,6 @@ class MainWindow(QMainWindow):
         dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
                          | QDockWidget.DockWidgetFeature.DockWidgetFloatable)
         self.addDockWidget(Qt.DockWidgetArea.RightDockWidgetArea, dock)
-        # (source clip, its latents, its residual): encode and round-trip a file once
-
-    def _action(self, text: str, slot, shortcut=None, tip: str = "") -> QAction:
-        action = QAction(text, self)
-        shortcuts = shortcut if isinstance(shortcut, list) else [shortcut] if shortcut is not None else []
-        if shortcuts:
-            action.setShortcuts([QKeySequence(s) for s in shortcuts])
-            action.setShortcutContext(Qt.ShortcutContext.WindowShortcut)
-        keys = f" ({action.shortcut().toString()})" if shortcuts else ""
-        action.setToolTip(f"{tip or text.replace('&', '').rstrip('.…')}{keys}")
-        action.triggered.connect(slot)
-        self.addAction(action)
-        return action
-
-    def _build_actions(self) -> None:
-        self.open_action = self._action("&Open…", self.open_dialog, QKeySequence.StandardKey.Open,
-                                        "Open audio files as new tiles")
-        self.export_action = self._action("&Export WAV", self.export_current, "Ctrl+E",
-                                          "Export the current sound into the export folder")
-        self.export_as_action = self._action("Export WAV &As…", self.export_dialog, "Ctrl+Shift+E",
-                                             "Export the current sound under a name you choose")
-        prefs_action = self._action("&Preferences…", self.show_preferences,
-                                    QKeySequence.StandardKey.Preferences, "Export format and folder")
-        if prefs_action.shortcut().isEmpty():
-            prefs_action.setShortcut(QKeySequence("Ctrl+,"))
-        quit_action = self._action("&Quit", self.close, QKeySequence.StandardKey.Quit)
-        self.undo_action = self._action("&Undo", self.undo, QKeySequence.StandardKey.Undo)
-        self.redo_action = self._action("&Redo", self.redo, ["Ctrl+Shift+Z", "Ctrl+Y"])
-        self.keep_action = self._action("&Keep / Unkeep", lambda: self.toggle_keep(), Qt.Key.Key_K,
-                                        "Star the current sound into the kept tray")
-        self.keep_action.setCheckable(True)
-        self.more_action = self._action("&More Like This", lambda: self.more_like_this(),
-                                        Qt.Key.Key_M, "Variations of the current sound")
-        self.remove_action = self._action("&Remove Tile", self.remove_current, Qt.Key.Key_Delete,
-                                          "Remove the current sound from the tiles")
-        self.play_action = self._action("&Play / Stop", self.toggle_playback, Qt.Key.Key_Space,
-                                        "Play or stop")
-        self.loop_action = self._action("&Loop", self._on_loop_toggled, Qt.Key.Key_L,
-                                        "Loop playback")
-        self.loop_action.setCheckable(True)
-        self.put_on_pad_action = self._action("Put on &Pad", lambda: self.kit_binding.put_on_pad(),
-                                              Qt.Key.Key_P, "Put the current sound on a kit pad")
-        self.pattern_action = self._action("Play / Stop &Pattern", lambda: self.kit_binding.panel.toggle_pattern(),
-                                           "Shift+Space", "Loop the kit's pattern")
-        self.computer_keys_action = self._action("&Computer Keyboard Plays", self.kit_binding.set_computer_keys,
-                                                 "Ctrl+K", "A W S E D F T G Y H U J K play notes; Z/X octave")
-        self.computer_keys_action.setCheckable(True)
-        for number in range(1, 10):
-            self._action(f"Audition {number}", lambda _=False, i=number - 1: self.tile_grid.activate(i),
-                         getattr(Qt.Key, f"Key_{number}"))
-        self._action("Focus prompt", lambda: self.prompt_bar.edit.setFocus(), "Ctrl+L")
-        about_action = self._action("&About Sketchpad", self.show_about)
-        demo_action = self._action("Open &Demo Sound", self.open_demo, tip="Open a bundled demo groove")
-        for action in (self.export_action, self.export_as_action, self.keep_action,
-                       self.more_action, self.remove_action):
-            action.setEnabled(False)
-        self._refresh_undo_actions()
-
-        menu = self.menuBar()
-        file_menu = menu.addMenu("&File")
-        for action in (self.open_action, self.export_action, self.export_as_action, None,
-                       prefs_action, None, quit_action):
-            file_menu.addSeparator() if action is None else file_menu.addAction(action)
-        edit_menu = menu.addMenu("&Edit")
-        for action in (self.undo_action, self.redo_action, None, self.keep_action,
-                       self.more_action, self.remove_action):
-            edit_menu.addSeparator() if action is None else edit_menu.addAction(action)
-        play_menu = menu.addMenu("&Playback")
-        play_menu.addAction(self.play_action)
-        play_menu.addAction(self.loop_action)
-        play_menu.addSeparator()
-        for action in (self.put_on_pad_action, self.pattern_action, self.computer_keys_action):
-            play_menu.addAction(action)
-        self.model_menu = menu.addMenu("&Model")
-        self.model_menu.aboutToShow.connect(self._fill_model_menu)
-        library_menu = menu.addMenu("&Library")
-        library_menu.addAction(self._action("&Import Folder…", self.import_library_dialog,
-                                            tip="Show a sample folder as a 2D latent map"))
-        self.train_action = self._action("&Train on Library…", lambda: self.train_on_folder(
-            self.library_panel.library.folder if self.library_panel.library else None),
-            tip="Fine-tune the sound model and the retrieval engine on the imported folder")
-        library_menu.addAction(self.train_action)
-        help_menu = menu.addMenu("&Help")
-        help_menu.addAction(demo_action)
-        help_menu.addAction(about_action)
-
-        toolbar = QToolBar("Transport")
-        toolbar.setObjectName("transportToolbar")
-        toolbar.setMovable(False)
-        for action in (self.open_action, self.play_action, self.loop_action, None,
-                       self.undo_action, self.redo_action, None, self.keep_action,
-                       self.more_action, self.export_action):
-            toolbar.addSeparator() if action is None else toolbar.addAction(action)
-        self.drag_handle = DragHandle(lambda widget: self.drag_out(self.project.clip, widget))
-        toolbar.addWidget(self.drag_handle)
-        toolbar.addSeparator()
-        self.time_label = QLabel(format_time(0) + " / " + format_time(0))
-        self.time_label.setObjectName("timeLabel")
-        toolbar.addWidget(self.time_label)
-        self.addToolBar(toolbar)
-
-    def _build_status_bar(self) -> None:
-        bar = self.statusBar()
-        self.progress = QProgressBar()
-        self.progress.setRange(0, 1000)
-        self.progress.setFixedWidth(240)
-        self.progress.setVisible(False)
-        self.cancel_button = QPushButton("Cancel")
-        self.cancel_button.setToolTip("Cancel the running job (Esc)")
-        self.cancel_button.setShortcut(QKeySequence(Qt.Key.Key_Escape))
-        self.cancel_button.setVisible(False)
-        self.model_label = QLabel("Model: none installed")
-        self.device_label = QLabel("Compute: detecting…")
-        self.audio_label = QLabel("Audio: idle")
-        for widget in (self.progress, self.cancel_button, self.model_label,
-                       self.device_label, self.audio_label):
-            bar.addPermanentWidget(widget)
 
     # -- files ---------------------------------------------------------------------
     def open_dialog(self) -> None:
@@ -367,11 +223,8 @@ class MainWindow(QMainWindow):
             self.slider_panel.blockSignals(True)
             self.slider_panel.set_state(clip.origin.sliders if clip is not None else None)
             self.slider_panel.blockSignals(False)
-        self.waveform.set_clip(clip)
-        self.spectrogram.set_clip(clip)
-        self.tile_grid.show_selected(clip)
-        self.kept_grid.show_selected(clip)
-        self._stack.setCurrentIndex(1 if clip is not None else 0)
+        self.sound_view.set_clip(clip)
+        self.generate_area.show_selected(clip)
         for action in (self.export_action, self.export_as_action, self.keep_action,
                        self.more_action):
             action.setEnabled(clip is not None)
@@ -387,10 +240,7 @@ class MainWindow(QMainWindow):
         self.remove_action.setEnabled(any(tile is self.project.clip for tile in clips))
 
     def _show_kept(self, kept: list[Clip]) -> None:
-        self.kept_grid.set_clips(kept)
-        self.kept_grid.set_kept(kept)
-        self.kept_grid.show_selected(self.project.clip)
-        self.tile_grid.set_kept(kept)
+        self.generate_area.show_kept(kept, self.project.clip)
 
     # -- prompt to tiles ---------------------------------------------------------------
     def _load_generator(self) -> None:
@@ -525,21 +375,6 @@ class MainWindow(QMainWindow):
         job = self.workspace.train(folder, name, finetune, **options)
         self.tracker.track(job, f"Training “{name}”")
         return job
-
-    def _fill_model_menu(self) -> None:
-        from sketchpad.engine.registry import list_models
-
-        self.model_menu.clear()
-        current = self.generator.model.name if self.generator is not None else None
-        for folder in list_models():
-            action = self.model_menu.addAction(folder.name)
-            action.setCheckable(True)
-            action.setChecked(folder.name == current)
-            usable = (folder.parent / f"{folder.name}-retrieval").is_dir()
-            action.setEnabled(usable)
-            if not usable:
-                action.setToolTip("No prompt index beside this model")
-            action.triggered.connect(lambda _=False, n=folder.name: self.choose_model(n))
 
     def choose_model(self, name: str) -> None:
         """Switch the prompt generator and sound model; remembered for the next start."""
@@ -719,7 +554,7 @@ class MainWindow(QMainWindow):
         if self.player.is_playing:
             self.player.stop()
             return
-        start = int(self.waveform.playhead.value() * clip.sample_rate)
+        start = int(self.sound_view.playhead_seconds * clip.sample_rate)
         if start >= clip.frames - 1:
             start = 0
         if not self.player.play(clip.playback, start_frame=start, loop=self.loop_action.isChecked()):
@@ -739,8 +574,7 @@ class MainWindow(QMainWindow):
         self.player.set_loop(self.loop_action.isChecked())
 
     def _set_playhead(self, seconds: float) -> None:
-        self.waveform.set_playhead(seconds)
-        self.spectrogram.set_playhead(seconds)
+        self.sound_view.set_playhead(seconds)
         clip = self.project.clip
         total = clip.duration_seconds if clip else 0.0
         self.time_label.setText(f"{format_time(seconds)} / {format_time(total)}")
@@ -751,7 +585,7 @@ class MainWindow(QMainWindow):
         if self.player.is_playing:
             self._set_playhead(self.player.position_seconds)
         elif self.project.clip is not None:
-            self._set_playhead(self.waveform.playhead.value())
+            self._set_playhead(self.sound_view.playhead_seconds)
 
     def _poll_audio_device(self) -> None:
         self.player.poll()

@@ -139,7 +139,7 @@ def test_train_on_library_makes_a_model_to_pick(qtbot, window, tmp_path, monkeyp
     assert not job.cancelled
     assert (tmp_path / "home" / "models" / "my-kit" / "weights.safetensors").is_file()
 
-    window._fill_model_menu()
+    window.model_menu.aboutToShow.emit()  # as opening the menu does
     entries = {a.text(): a for a in window.model_menu.actions()}
     assert entries["my-kit"].isEnabled() and entries[DEFAULT_SOUND_MODEL].isChecked()
     entries["my-kit"].trigger()

@@ -1,0 +1,47 @@
+"""The Sound tab: the current sound's waveform over its spectrogram, or a hint when there is none."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget
+
+from sketchpad.ui.spectrogram_view import SpectrogramView
+from sketchpad.ui.waveform_view import WaveformView
+
+HINT = ("Type a prompt above and press Enter,\n"
+        "or drop audio files here (WAV, FLAC, OGG, Opus, MP3, AIFF)\n\n"
+        "(Help > Open Demo Sound plays a bundled groove)")
+
+
+class SoundView(QStackedWidget):
+    """``waveform`` and ``spectrogram`` share their time axis; ``splitter`` holds both
+    (its state is saved with the window's layout)."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.waveform = WaveformView()
+        self.spectrogram = SpectrogramView()
+        self.spectrogram.setXLink(self.waveform)
+        self.splitter = QSplitter(Qt.Orientation.Vertical)
+        self.splitter.setObjectName("viewSplitter")
+        self.splitter.addWidget(self.waveform)
+        self.splitter.addWidget(self.spectrogram)
+        self.splitter.setSizes([400, 300])
+        hint = QLabel(HINT)
+        hint.setObjectName("dropHint")
+        hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.addWidget(hint)
+        self.addWidget(self.splitter)
+
+    def set_clip(self, clip) -> None:
+        self.waveform.set_clip(clip)
+        self.spectrogram.set_clip(clip)
+        self.setCurrentIndex(1 if clip is not None else 0)
+
+    def set_playhead(self, seconds: float) -> None:
+        self.waveform.set_playhead(seconds)
+        self.spectrogram.set_playhead(seconds)
+
+    @property
+    def playhead_seconds(self) -> float:
+        return self.waveform.playhead.value()
