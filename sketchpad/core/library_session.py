@@ -45,7 +45,6 @@ class LibrarySession:
         self.summary = None  # what the import read and skipped
         self.coords = np.zeros((0, 2), np.float32)
         self.clusters = np.zeros(0, np.int64)
-        self.clusters_k = 0
         self.layout_method = ""
         self.layout_scores: dict = {}
         self.layout_done = False  # the chosen projection (not the first PCA) is on show
@@ -130,7 +129,7 @@ class LibrarySession:
     def _laid_out(self, library: Library, result) -> None:
         if library is not self.library:
             return  # another folder was imported meanwhile
-        choice, self.coords, self.clusters, self.clusters_k = result
+        choice, self.coords, self.clusters = result
         self.layout_method, self.layout_scores, self.layout_done = choice.method, choice.scores, True
         self.points.emit()
         self.busy.emit(self.describe(), None)
@@ -231,5 +230,5 @@ def _layout(features: np.ndarray, ctx):
     ctx.check()
     coords = project(features, choice.method)
     ctx.check()
-    clusters, k = kmeans_elbow(features)
-    return choice, coords, clusters, k
+    clusters, _ = kmeans_elbow(features)
+    return choice, coords, clusters

@@ -47,7 +47,7 @@ class PromptSession:
     def load(self, model_name: str | None, kind: str | None):
         """Load (or switch to) a prompt engine in the background; returns the job."""
         loader = self.loader
-        return self.jobs.submit("load-generator", lambda ctx: loader(model_name, kind), lane="model",
+        return self.jobs.submit("load-prompt-engine", lambda ctx: loader(model_name, kind), lane="model",
                                 on_result=self._on_loaded, on_error=self.load_failed.emit)
 
     def _on_loaded(self, engine) -> None:

@@ -18,8 +18,6 @@ from __future__ import annotations
 
 import numpy as np
 
-DEFAULT_DETAIL = 1.0
-
 
 def round_trip_residual(model, audio: np.ndarray, latents: np.ndarray) -> np.ndarray:
     """``audio`` (frames, channels) minus the decode of its ``latents`` (channels, C, L)."""

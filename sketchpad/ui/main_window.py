@@ -50,7 +50,7 @@ PLAYHEAD_FPS = 30
 AUTOSAVE_DELAY_MS = 1000
 
 
-def _default_generator_loader(model_name: str | None = None, kind: str | None = None):
+def _load_default_prompt_engine(model_name: str | None = None, kind: str | None = None):
     from sketchpad.engine.prompt_engines import load_prompt_engine
 
     engine = load_prompt_engine(kind, model_name, fallback=True)
@@ -63,7 +63,7 @@ def _default_generator_loader(model_name: str | None = None, kind: str | None = 
 
 class MainWindow(QMainWindow):
     def __init__(self, *, player: Player | None = None, settings: QSettings | None = None,
-                 generator_loader=None, session_folder=None):
+                 prompt_engine_loader=None, session_folder=None):
         super().__init__()
         self.setWindowTitle(PROJECT_NAME)
         self.setAcceptDrops(True)
@@ -81,9 +81,9 @@ class MainWindow(QMainWindow):
         self.workspace.session_loaded.connect(self._on_session_loaded)
         self.workspace.before_adding.connect(self.player.stop)
         self.prompting = PromptSession(self.project, self.pool,
-                                       generator_loader or _default_generator_loader)
-        self.prompting.ready.connect(self._on_generator_ready)
-        self.prompting.load_failed.connect(self._on_generator_failed)
+                                       prompt_engine_loader or _load_default_prompt_engine)
+        self.prompting.ready.connect(self._on_prompt_engine_ready)
+        self.prompting.load_failed.connect(self._on_prompt_engine_failed)
         self.prompting.failed.connect(self.show_error)
         self.prompting.results.connect(self._announce_results)
         self.shaping = ShapeSession(self.project, self.pool)
@@ -117,7 +117,7 @@ class MainWindow(QMainWindow):
         self._restore_layout()
         self._probe_compute_device()
         self._restore_session()
-        self._load_generator()
+        self._load_prompt_engine()
         self.kit_binding.connect_midi()
 
     def _timer(self, interval_ms: int, slot, *, single_shot=False, start=True) -> QTimer:
@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
             grid.more_requested.connect(lambda i, c=clips: self.more_like_this(c()[i]))
             grid.drag_requested.connect(lambda i, w, c=clips: self.drag_out(c()[i], w))
             grid.blend_requested.connect(lambda i, letter, c=clips: self.blend_with(c()[i], letter))
-        self.library_panel = LibraryPanel(LibrarySession(self.pool, lambda: self.generator), self.player)
+        self.library_panel = LibraryPanel(LibrarySession(self.pool, lambda: self.prompt_engine), self.player)
         self.library_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.library_panel.sound_ready.connect(self.show_library_sound)
         self.library_panel.train_requested.connect(self.train_on_folder)
@@ -163,7 +163,7 @@ class MainWindow(QMainWindow):
         self.main_splitter.setObjectName("mainSplitter")
         self.main_splitter.addWidget(self.areas)
         self.blend_panel = BlendPanel(self.pool, self.player,
-                                      lambda: self.generator.model if self.generator else None)
+                                      lambda: self.prompt_engine.model if self.prompt_engine else None)
         self.blend_panel.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
         self.blend_panel.tiles_ready.connect(self._show_results)
         self.blend_panel.clip_ready.connect(self.add_blend_tile)
@@ -243,28 +243,28 @@ class MainWindow(QMainWindow):
         self.generate_area.show_kept(kept, self.project.clip)
 
     # -- prompt to tiles ---------------------------------------------------------------
-    def _load_generator(self) -> None:
+    def _load_prompt_engine(self) -> None:
         name = self.settings.value("model/name") or None
         kind = self.settings.value("model/engine") or None
         self.prompt_bar.set_engine_kind(kind or "generator")
         self.prompting.load(name, kind)
 
     @property
-    def generator(self):
+    def prompt_engine(self):
         """The prompt engine, once loaded in the background (None until then)."""
         return self.prompting.engine
 
-    def _on_generator_ready(self, generator) -> None:
+    def _on_prompt_engine_ready(self, engine) -> None:
         freeze_long_lived_objects()  # full GC passes would otherwise stall audio and UI
         library = self.library_panel.library
-        if library is not None and library.model_name != generator.model.name:
+        if library is not None and library.model_name != engine.model.name:
             self.library_panel.import_folder(library.folder)  # latents differ per model
         self.prompt_bar.set_ready(True)
-        self.prompt_bar.set_engine_kind(generator.name)  # a model without a generator falls back
-        self.model_label.setText(f"Model: {generator.model.name} ({generator.name})")
-        if getattr(generator.model, "notice", None):  # e.g. its vocoder is missing: the fallback plays
-            self.statusBar().showMessage(generator.model.notice, 15000)
-        self.slider_panel.set_directions([d.name for d in generator.model.directions[:8]])
+        self.prompt_bar.set_engine_kind(engine.name)  # a model without a generator falls back
+        self.model_label.setText(f"Model: {engine.model.name} ({engine.name})")
+        if getattr(engine.model, "notice", None):  # e.g. its vocoder is missing: the fallback plays
+            self.statusBar().showMessage(engine.model.notice, 15000)
+        self.slider_panel.set_directions([d.name for d in engine.model.directions[:8]])
         self.slider_panel.blockSignals(True)
         clip = self.project.clip
         self.slider_panel.set_state(clip.origin.sliders if clip is not None else None)
@@ -274,9 +274,9 @@ class MainWindow(QMainWindow):
         """Switch the prompt engine (generator or retrieval); remembered for the next start."""
         self.settings.setValue("model/engine", kind)
         self.prompt_bar.set_ready(False, "Loading engine…")
-        self._load_generator()
+        self._load_prompt_engine()
 
-    def _on_generator_failed(self, message: str) -> None:
+    def _on_prompt_engine_failed(self, message: str) -> None:
         self.prompt_bar.set_ready(False, "No model")
         self.show_error(f"The prompt box is off: {message}")
 
@@ -377,10 +377,10 @@ class MainWindow(QMainWindow):
         return job
 
     def choose_model(self, name: str) -> None:
-        """Switch the prompt generator and sound model; remembered for the next start."""
+        """Switch the sound model (and its prompt engines); remembered for the next start."""
         self.settings.setValue("model/name", name)
         self.prompt_bar.set_ready(False, "Loading model…")
-        self._load_generator()
+        self._load_prompt_engine()
 
     def audition(self, clip: Clip) -> None:
         """Show ``clip`` and play it from the start at once."""
@@ -443,8 +443,8 @@ class MainWindow(QMainWindow):
     @Slot(object)
     def shape(self, state) -> None:
         """The sliders moved: the shaping session re-decodes the sound on show."""
-        if self.generator is not None:
-            self.shaping.move(state, self.generator.model)
+        if self.prompt_engine is not None:
+            self.shaping.move(state, self.prompt_engine.model)
 
     def _play_shaped(self, new: Clip) -> None:
         # Hear the change at once: continue from the playhead, or start the sound over.

@@ -34,16 +34,16 @@ def take_screenshot(path: Path, *, prompt: str = "warm pad C3", scale: float = 1
                             session_folder=scratch / "session")
         window.resize(width, height)
         window.show()
-        run_event_loop_until(lambda: window.generator is not None and window.session_restored,
+        run_event_loop_until(lambda: window.prompt_engine is not None and window.session_restored,
                              timeout_s=120)
-        if window.generator is None:
+        if window.prompt_engine is None:
             raise SketchpadError("The shipped models did not load; no screenshot taken.")
         window.prompt_bar.edit.setText(prompt)
         window.prompt_bar.request()
         run_event_loop_until(lambda: len(window.project.tiles) > 0, timeout_s=120)
         window.toggle_keep(window.project.tiles[0])
         window.tile_grid.activate(2)
-        names = [d.name for d in window.generator.model.directions]
+        names = [d.name for d in window.prompt_engine.model.directions]
         if names:
             before = window.project.clip
             window.slider_panel.slider(names[0]).setValue(120)

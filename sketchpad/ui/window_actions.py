@@ -120,7 +120,7 @@ def fill_model_menu(window) -> None:
 
     menu = window.model_menu
     menu.clear()
-    current = window.generator.model.name if window.generator is not None else None
+    current = window.prompt_engine.model.name if window.prompt_engine is not None else None
     for folder in list_models():
         action = menu.addAction(folder.name)
         action.setCheckable(True)

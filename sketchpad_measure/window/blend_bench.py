@@ -31,7 +31,7 @@ def measure_window_first_audio(song_a_path, song_b_path, presses: int = 5) -> li
         window.show()
         panel = window.blend_panel
         try:
-            run_event_loop_until(lambda: window.generator is not None, 120)
+            run_event_loop_until(lambda: window.prompt_engine is not None, 120)
             panel.load("A", song_a_path)
             panel.load("B", song_b_path)
             run_event_loop_until(lambda: panel.result_clip is not None, 300)

@@ -33,9 +33,9 @@ def measure_kit_soak(folder, *, minutes: float = 5.0, tempo_bpm: float = 174.0,
     engine = PacedPlayer()
     window = MainWindow(player=engine, settings=settings, session_folder=folder / "session")
     window.show()
-    run_event_loop_until(lambda: window.pool.pending == 0 and window.generator is not None,
+    run_event_loop_until(lambda: window.pool.pending == 0 and window.prompt_engine is not None,
                          timeout_s=180)
-    if window.generator is None:
+    if window.prompt_engine is None:
         raise RuntimeError("no prompt engine: the kit soak needs the shipped models")
     sounds = []
     for seed, prompt in enumerate(("punchy 808 kick", "crisp snare", "closed hi hat", "deep bass C2")):

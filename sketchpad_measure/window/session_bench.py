@@ -31,13 +31,13 @@ def main(folder: Path) -> int:
     print("ready", flush=True)
     window.generate("punchy 808 kick", 8, 0)
     run_event_loop_until(lambda: len(window.project.tiles) == 8, timeout_s=120)
-    names = [d.name for d in window.generator.model.directions]
+    names = [d.name for d in window.prompt_engine.model.directions]
     if names:
         before = window.project.clip
         window.slider_panel.slider(names[0]).setValue(150)
         run_event_loop_until(lambda: window.project.clip is not before, timeout_s=60)
     done = []
-    window.pool.submit("blend", blend_job(window.generator.model, 30.0), lane="model",
+    window.pool.submit("blend", blend_job(window.prompt_engine.model, 30.0), lane="model",
                        on_result=done.append)
     run_event_loop_until(lambda: bool(done), timeout_s=120)
     window.player.stop()

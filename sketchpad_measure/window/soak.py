@@ -69,7 +69,7 @@ def main(argv: list[str] | None = None) -> int:
     settings.setValue("export/folder", str(tmp / "exports"))
     window = MainWindow(settings=settings, session_folder=tmp / "session")
     window.show()
-    run_event_loop_until(lambda: window.generator is not None and window.session_restored, 300)
+    run_event_loop_until(lambda: window.prompt_engine is not None and window.session_restored, 300)
 
     rng = random.Random(args.seed)
     actions: collections.Counter = collections.Counter()

@@ -89,10 +89,10 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
         if run:
             results["load_stall_ms"].append(monitor.max_stall_ms)
             results["load_seconds"].append(elapsed)
-    if window.generator is None:
+    if window.prompt_engine is None:
         window.close()
         return results
-    model = window.generator.model
+    model = window.prompt_engine.model
     for run in range(repeats + 1):
         window.project.set_tiles([])
         blend_done = []

@@ -35,7 +35,7 @@ def main(folder: Path, seed: int) -> None:
     settings = QSettings(str(folder / "settings.ini"), QSettings.Format.IniFormat)
     window = MainWindow(settings=settings, session_folder=folder / "session")
     window.show()
-    run_event_loop_until(lambda: window.session_restored and window.generator is not None,
+    run_event_loop_until(lambda: window.session_restored and window.prompt_engine is not None,
                          timeout_s=120)
     last = digest(window.session())
     print(json.dumps({"restored": last}), flush=True)
@@ -59,8 +59,8 @@ def main(folder: Path, seed: int) -> None:
             window.toggle_keep(rng.choice(tiles))
         elif choice == 2:
             window.audition(rng.choice(tiles))
-        elif choice == 3 and window.generator.model.directions:
-            name = window.generator.model.directions[0].name
+        elif choice == 3 and window.prompt_engine.model.directions:
+            name = window.prompt_engine.model.directions[0].name
             window.slider_panel.slider(name).setValue(rng.randrange(-200, 201, 25))
         elif choice == 4:
             window.blend_with(rng.choice(tiles), rng.choice("AB"))

@@ -22,7 +22,7 @@ def _heard(window, clip) -> bool:
 
 
 def _generate(qtbot, window, prompt, seed=5, count=8):
-    qtbot.waitUntil(lambda: window.generator is not None and window.session_restored,
+    qtbot.waitUntil(lambda: window.prompt_engine is not None and window.session_restored,
                     timeout=MODEL_TIMEOUT_MS)
     window.prompt_bar.seed.setValue(seed)
     window.prompt_bar.edit.clear()
@@ -36,7 +36,7 @@ def _generate(qtbot, window, prompt, seed=5, count=8):
 
 def _move_slider(qtbot, window, value=200):
     before = window.project.clip
-    name = window.generator.model.directions[0].name
+    name = window.prompt_engine.model.directions[0].name
     window.slider_panel.slider(name).setValue(value)
     qtbot.waitUntil(lambda: window.project.clip is not before, timeout=MODEL_TIMEOUT_MS)
     return before, window.project.clip
@@ -75,7 +75,7 @@ def test_prompt_audition_shape_export_undo_restart(qtbot, window, settings, sess
     assert window.slider_panel.state().is_neutral()
     window.redo()
     assert window.project.clip is shaped
-    assert window.slider_panel.state().directions[window.generator.model.directions[0].name] == 2.0
+    assert window.slider_panel.state().directions[window.prompt_engine.model.directions[0].name] == 2.0
     window.redo()
     assert window.project.kept == [shaped]
 
@@ -88,7 +88,7 @@ def test_prompt_audition_shape_export_undo_restart(qtbot, window, settings, sess
     window.close()
     again = MainWindow(player=Player(), settings=settings, session_folder=session_folder)
     qtbot.addWidget(again)
-    qtbot.waitUntil(lambda: again.session_restored and again.generator is not None,
+    qtbot.waitUntil(lambda: again.session_restored and again.prompt_engine is not None,
                     timeout=MODEL_TIMEOUT_MS)
     assert [t.origin.prompt for t in again.project.tiles] == ["punchy 808 kick"] * 4
     for restored, before in zip(again.project.tiles, tiles):

@@ -21,7 +21,7 @@ def _groove(path, seconds, bpm, freq, channels=2, rate=RATE):
 
 
 def _ready_blend(qtbot, window, tmp_path):
-    qtbot.waitUntil(lambda: window.generator is not None, timeout=MODEL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=MODEL_TIMEOUT_MS)
     panel = window.blend_panel
     window.views.setCurrentWidget(panel)
     drop_files(panel.slots["A"], [_groove(tmp_path / "a.wav", 8.0, 120, 220)])
@@ -116,7 +116,7 @@ def test_morph_steps_become_tiles_from_a_to_b(qtbot, window, tmp_path):
 
 
 def test_a_bad_file_in_a_slot_is_refused_in_one_line(qtbot, window, tmp_path):
-    qtbot.waitUntil(lambda: window.generator is not None, timeout=MODEL_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=MODEL_TIMEOUT_MS)
     panel = window.blend_panel
     good = write_tone(tmp_path / "good.wav", seconds=1.0)
     bad = tmp_path / "broken.wav"

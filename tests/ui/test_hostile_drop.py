@@ -47,7 +47,7 @@ def test_each_hostile_file_dropped_on_the_window(qtbot, window, corpus):
 
 
 def test_hostile_files_in_a_blend_slot(qtbot, window, corpus):
-    qtbot.waitUntil(lambda: window.generator is not None, timeout=LOAD_TIMEOUT_MS)
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=LOAD_TIMEOUT_MS)
     slot = window.blend_panel.slots["A"]
     for case in corpus:
         if case.expect == "either" or case.name.endswith("minute song"):

@@ -20,7 +20,7 @@ def _mouse(widget, kind, pos: QPointF, buttons=Qt.MouseButton.NoButton,
 
 
 def _imported(qtbot, window, folder):
-    qtbot.waitUntil(lambda: window.generator is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=60000)
     window.areas.setCurrentWidget(window.library_panel)
     panel = window.library_panel
     panel.import_folder(folder)
@@ -131,7 +131,7 @@ def test_search_more_like_this_and_a_bad_folder(qtbot, window, tmp_path):
 def test_train_on_library_makes_a_model_to_pick(qtbot, window, tmp_path, monkeypatch):
     monkeypatch.setenv("SKETCHPAD_HOME", str(tmp_path / "home"))
     make_sample_library(tmp_path / "Samples", per_kind=2)
-    qtbot.waitUntil(lambda: window.generator is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=60000)
     messages = []
     window.statusBar().messageChanged.connect(lambda text: text and messages.append(text))
     job = window.start_training(tmp_path / "Samples", "my-kit", steps=2, shipped_sounds=0)
@@ -143,5 +143,5 @@ def test_train_on_library_makes_a_model_to_pick(qtbot, window, tmp_path, monkeyp
     entries = {a.text(): a for a in window.model_menu.actions()}
     assert entries["my-kit"].isEnabled() and entries[DEFAULT_SOUND_MODEL].isChecked()
     entries["my-kit"].trigger()
-    qtbot.waitUntil(lambda: window.generator.model.name == "my-kit", timeout=60000)
+    qtbot.waitUntil(lambda: window.prompt_engine.model.name == "my-kit", timeout=60000)
     assert window.settings.value("model/name") == "my-kit"

@@ -8,7 +8,7 @@ from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 
 
 def _ready(qtbot, window):
-    qtbot.waitUntil(lambda: window.generator is not None, timeout=60000)
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=60000)
 
 
 def test_prompt_fills_tiles_and_number_keys_audition(qtbot, window, tmp_path):
@@ -50,7 +50,7 @@ def test_slider_move_redecodes_the_sound(qtbot, window):
     window.generate("warm pad C3", 4, 3)
     qtbot.waitUntil(lambda: len(window.project.tiles) == 4, timeout=60000)
     original = window.project.clip
-    names = [d.name for d in window.generator.model.directions[:8]]
+    names = [d.name for d in window.prompt_engine.model.directions[:8]]
     assert names and window.slider_panel.isEnabled()
     window.slider_panel.slider(names[0]).setValue(200)  # +2 standard deviations
     qtbot.waitUntil(lambda: window.project.clip is not original, timeout=30000)
@@ -79,12 +79,12 @@ def test_slider_drag_does_not_pile_up_jobs(qtbot, window):
 
 def test_guidance_and_intensity_reach_the_generator(qtbot, window):
     _ready(qtbot, window)
-    assert window.generator.name == "generator" and window.prompt_bar.guidance.isEnabled()
+    assert window.prompt_engine.name == "generator" and window.prompt_bar.guidance.isEnabled()
     window.prompt_bar.guidance.setValue(1.5)
     window.prompt_bar.velocity.setCurrentIndex(window.prompt_bar.velocity.findText("soft"))
     window.generate("tight snare", 2, 4)
     qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
-    expected = window.generator.generate("tight snare", count=2, seed=4, guidance=1.5, velocity=40)
+    expected = window.prompt_engine.generate("tight snare", count=2, seed=4, guidance=1.5, velocity=40)
     assert np.allclose(window.project.tiles[1].samples[:, 0], expected[1].audio, atol=1e-6)
     assert window.project.tiles[0].origin.model == f"generator:{DEFAULT_SOUND_MODEL}"
 
@@ -93,7 +93,7 @@ def test_engine_choice_switches_and_is_remembered(qtbot, window, settings):
     _ready(qtbot, window)
     bar = window.prompt_bar
     bar.engine.setCurrentIndex(bar.engine.findData("retrieval"))
-    qtbot.waitUntil(lambda: window.generator is not None and window.generator.name == "retrieval",
+    qtbot.waitUntil(lambda: window.prompt_engine is not None and window.prompt_engine.name == "retrieval",
                     timeout=60000)
     assert settings.value("model/engine") == "retrieval" and not bar.guidance.isEnabled()
     assert "(retrieval)" in window.model_label.text()
