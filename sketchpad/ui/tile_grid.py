@@ -9,9 +9,11 @@ the WAV and start the drag. The same widget shows the kept tray.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QPointF, QRectF, Qt, Signal
+import numpy as np
+from PySide6.QtCore import QPoint, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QPainter, QPainterPath, QPen
 from PySide6.QtWidgets import QApplication, QGridLayout, QLabel, QMenu, QSizePolicy, QWidget
+from pyqtgraph import arrayToQPath
 
 from sketchpad.core.clip import Clip
 
@@ -39,6 +41,7 @@ class Tile(QWidget):
 
     def set_clip(self, clip: Clip) -> None:
         self.clip = clip
+        self._path_key = None  # the waveform path is rebuilt at the next paint
         seed = clip.origin.seed
         seed_text = f"seed {seed}  ·  " if seed is not None else ""
         self.setToolTip(f"{clip.name}\n{seed_text}press {self.number} to audition · K keeps · "
@@ -75,6 +78,20 @@ class Tile(QWidget):
         menu.addAction("Blend as B", lambda: self.blend_requested.emit("B"))
         menu.exec(event.globalPos())
 
+    def _wave_path(self, wave: QRectF) -> QPainterPath:
+        """A vertical min-max line per pixel column; built from arrays in one call (a Python
+        loop over ~250 columns cost ~4 ms a tile, a 30 ms stall for a fresh grid of eight)."""
+        key = (wave.width(), wave.height(), wave.left(), wave.top())
+        if self._path_key != key:
+            _, mins, maxs = self.clip.pyramid.envelope(0, self.clip.frames, max(8, int(wave.width())))
+            lo, hi = mins.min(axis=1), maxs.max(axis=1)
+            scale = wave.height() / 2 / max(1e-6, float(max(hi.max(), -lo.min())))
+            x = wave.left() + wave.width() * np.arange(len(lo)) / max(1, len(lo) - 1)
+            y = np.stack([hi, lo], axis=1).reshape(-1)
+            self._path = arrayToQPath(np.repeat(x, 2), wave.center().y() - y * scale, connect="pairs")
+            self._path_key = key
+        return self._path
+
     def paintEvent(self, event) -> None:
         painter = QPainter(self)
         painter.setRenderHint(QPainter.RenderHint.Antialiasing)
@@ -82,19 +99,8 @@ class Tile(QWidget):
         painter.setPen(QPen(QColor("#5ec8f2" if self.selected else "#343844"), 2))
         painter.setBrush(QColor("#23262e"))
         painter.drawRoundedRect(rect, 6, 6)
-        wave = rect.adjusted(8, 22, -8, -6)
-        _, mins, maxs = self.clip.pyramid.envelope(0, self.clip.frames, max(8, int(wave.width())))
-        lo, hi = mins.min(axis=1), maxs.max(axis=1)
-        scale = wave.height() / 2 / max(1e-6, float(max(hi.max(), -lo.min())))
-        mid = wave.center().y()
-        path = QPainterPath()
-        n = len(lo)
-        for i in range(n):
-            x = wave.left() + wave.width() * i / max(1, n - 1)
-            path.moveTo(QPointF(x, mid - hi[i] * scale))
-            path.lineTo(QPointF(x, mid - lo[i] * scale))
         painter.setPen(QPen(QColor("#5ec8f2"), 1))
-        painter.drawPath(path)
+        painter.drawPath(self._wave_path(rect.adjusted(8, 22, -8, -6)))
         painter.setPen(QColor("#a9adb8"))
         text = rect.adjusted(8, 4, -STAR_SIZE - 10, 0)
         painter.drawText(text, Qt.AlignmentFlag.AlignLeft, f"{self.number}")
