@@ -143,6 +143,10 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="checkpoint folder (resumed if present)")
     tl.add_argument("--channels", type=int, default=64,
                     help="latent channels at 43 latent frames/s (64 = 16x compression)")
+    tl.add_argument("--width", type=int, default=None,
+                    help="channels inside the encoder and decoder (default 192)")
+    tl.add_argument("--decoder-blocks", type=int, default=None,
+                    help="ConvNeXt blocks in the decoder (default 5)")
     tl.add_argument("--steps", type=int, default=None, help="length of the whole schedule")
     tl.add_argument("--minutes", type=float, default=None,
                     help="stop after this long (a checkpoint is kept; run again to go on)")
@@ -494,23 +498,14 @@ def _cmd_train_vocoder(args) -> int:
 
 
 def _cmd_train_latent(args) -> int:
-    from dataclasses import replace
-
     from sketchpad.paths import user_data_dir
     from sketchpad.engine.registry import user_models_dir
     from sketchpad.training.run import default_threads
     from sketchpad.engine.registry import find_model
     from sketchpad.training.run_latent import run_latent_training
-    from sketchpad.training.train_mel_vae import MelTrainConfig
 
-    for name, value in (("--steps", args.steps), ("--minutes", args.minutes), ("--channels", args.channels)):
-        if value is not None and value <= 0:
-            raise SketchpadError(f"{name} must be positive, got {value}.")
+    config = latent_train_config(args)
     default_threads()
-    config = MelTrainConfig()
-    config.architecture = replace(config.architecture, latent_channels=args.channels)
-    if args.steps is not None:
-        config.steps = args.steps
     run_dir = args.checkpoints or user_data_dir() / "runs" / args.name
     if args.export:
         from sketchpad.engine.mel_vae import MelVAEConfig
@@ -529,6 +524,25 @@ def _cmd_train_latent(args) -> int:
         config=config, vocoder=args.vocoder, max_minutes=args.minutes,
         initial=find_model(args.initial) if args.initial else None)
     return 0
+
+
+def latent_train_config(args):
+    """The latent model's training settings from ``train-latent``'s options (checked)."""
+    from dataclasses import replace
+
+    from sketchpad.training.train_mel_vae import MelTrainConfig
+
+    for name, value in (("--steps", args.steps), ("--minutes", args.minutes), ("--channels", args.channels),
+                        ("--width", args.width), ("--decoder-blocks", args.decoder_blocks)):
+        if value is not None and value <= 0:
+            raise SketchpadError(f"{name} must be positive, got {value}.")
+    config = MelTrainConfig()
+    shape = {"latent_channels": args.channels, "dim": args.width, "decoder_blocks": args.decoder_blocks}
+    config.architecture = replace(config.architecture,
+                                  **{key: value for key, value in shape.items() if value is not None})
+    if args.steps is not None:
+        config.steps = args.steps
+    return config
 
 
 def _refine_decoder(args, config, folders: dict) -> int:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 
-from sketchpad.engine.mel_vae import MelVAEConfig
+from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
 from sketchpad.engine.model import SoundModel
 from sketchpad.engine.vocoder import Vocoder, VocoderConfig
 from sketchpad.training import music
@@ -179,3 +179,16 @@ def test_reconstruct_says_once_that_the_fallback_plays(tmp_path):
     notes = [line for line in run.stderr.splitlines() if line.startswith("note:")]
     assert len(notes) == 1 and "phase-gradient" in notes[0]
     assert sf.info(str(tmp_path / "out.wav")).frames == 22050
+
+
+def test_the_latent_models_size_is_chosen_on_the_command_line(capsys):
+    from sketchpad.cli import _build_parser, latent_train_config, main
+
+    args = _build_parser().parse_args(["train-latent", "--channels", "4", "--width", "24",
+                                       "--decoder-blocks", "2", "--steps", "9"])
+    config = latent_train_config(args)
+    shape = config.architecture
+    assert (shape.latent_channels, shape.dim, shape.decoder_blocks, config.steps) == (4, 24, 2, 9)
+    assert MelVAE(shape).decoder.blocks[1] is not None and len(MelVAE(shape).decoder.blocks) == 2
+    assert main(["train-latent", "--width", "0"]) == 2
+    assert "--width must be positive" in capsys.readouterr().err
