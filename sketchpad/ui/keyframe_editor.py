@@ -13,6 +13,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
 
 from sketchpad.core import keyframes
+from sketchpad.ui.plots import cache_axes
 
 CURVE_COLOR = "#f28e5e"
 BEAT_COLOR = (255, 255, 255, 40)
@@ -53,6 +54,7 @@ class KeyframeEditor(pg.PlotWidget):
         self.getPlotItem().getAxis("left").setWidth(48)
         self.getPlotItem().getAxis("left").setTicks([[(0.0, "A"), (0.5, "½"), (1.0, "B")]])
         self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
+        cache_axes(self)
         self.setYRange(-0.08, 1.08, padding=0)
         self.setToolTip("Blend over time: double-click adds a keyframe, drag moves it, "
                         "right-click or Delete removes it")

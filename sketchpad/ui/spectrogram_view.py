@@ -10,6 +10,7 @@ import numpy as np
 import pyqtgraph as pg
 
 from sketchpad.core.clip import Clip
+from sketchpad.ui.plots import cache_axes
 from sketchpad.ui.waveform_view import PLAYHEAD_COLOR
 
 
@@ -39,6 +40,7 @@ class SpectrogramView(pg.PlotWidget):
         self.setMenuEnabled(False)
         self.hideButtons()
         self.getPlotItem().getAxis("left").setWidth(48)
+        cache_axes(self)
         self.setMouseEnabled(x=True, y=False)
         self.image = pg.ImageItem(axisOrder="col-major")
         self.image.setColorMap(pg.colormap.get("inferno"))

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Signal
 
 from sketchpad.core.clip import Clip
+from sketchpad.ui.plots import cache_axes
 
 WAVE_COLOR = "#5ec8f2"
 PLAYHEAD_COLOR = "#ffcc4d"
@@ -31,6 +32,7 @@ class WaveformView(pg.PlotWidget):
         self.getPlotItem().getAxis("left").setWidth(48)
         self.setLabel("bottom", "time (s)")
         self.getPlotItem().getAxis("bottom").enableAutoSIPrefix(False)
+        cache_axes(self)
         self.setMouseEnabled(x=True, y=False)
         self._clip: Clip | None = None
         self._curves: list[pg.PlotDataItem] = []
