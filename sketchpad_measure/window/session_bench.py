@@ -30,7 +30,8 @@ def main(folder: Path) -> int:
     run_event_loop_until(lambda: window.prompt_bar.button.isEnabled(), timeout_s=240, poll_ms=2)
     print("ready", flush=True)
     window.generate("punchy 808 kick", 8, 0)
-    run_event_loop_until(lambda: len(window.project.tiles) == 8, timeout_s=120)
+    run_event_loop_until(lambda: len(window.project.tiles) == 8
+                         and window.project.clip is window.project.tiles[0], timeout_s=120)
     names = [d.name for d in window.prompt_engine.model.directions]
     if names:
         before = window.project.clip

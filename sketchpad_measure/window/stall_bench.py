@@ -101,7 +101,8 @@ def measure_window(folder: Path, *, minutes: float, repeats: int, slider_runs: i
         window.pool.submit("blend", blend_job(model, 30.0), lane="model", supersede=False,
                            on_result=blend_done.append)
         window.generate("punchy 808 kick", 8, run)
-        run_event_loop_until(lambda: len(window.project.tiles) == 8, timeout_s=120)
+        run_event_loop_until(lambda: len(window.project.tiles) == 8
+                             and window.project.clip is window.project.tiles[0], timeout_s=120)
         elapsed = time.perf_counter() - began
         run_event_loop_until(lambda: bool(blend_done), timeout_s=120)
         run_event_loop_until(lambda: False, timeout_s=0.3)

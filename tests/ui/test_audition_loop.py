@@ -30,7 +30,8 @@ def _generate(qtbot, window, prompt, seed=5, count=8):
     window.prompt_bar.count.setValue(count)
     qtbot.keyClick(window.prompt_bar.edit, Qt.Key.Key_Return)
     qtbot.waitUntil(lambda: len(window.project.tiles) == count
-                    and window.project.tiles[0].origin.prompt == prompt,
+                    and window.project.tiles[0].origin.prompt == prompt
+                    and window.project.clip is window.project.tiles[0],  # the first is shown
                     timeout=MODEL_TIMEOUT_MS)
 
 

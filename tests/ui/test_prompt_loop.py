@@ -7,6 +7,11 @@ from sketchpad.audio.export import read_wav_metadata
 from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
 
 
+def _shown(window, count: int) -> bool:
+    """``count`` new tiles, the first of them shown (that happens a turn of the event loop later)."""
+    return len(window.project.tiles) == count and window.project.clip is window.project.tiles[0]
+
+
 def _ready(qtbot, window):
     qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=60000)
 
@@ -16,10 +21,9 @@ def test_prompt_fills_tiles_and_number_keys_audition(qtbot, window, tmp_path):
     window.prompt_bar.seed.setValue(11)
     qtbot.keyClicks(window.prompt_bar.edit, "punchy kick")
     qtbot.keyClick(window.prompt_bar.edit, Qt.Key.Key_Return)
-    qtbot.waitUntil(lambda: len(window.project.tiles) == 8, timeout=60000)
+    qtbot.waitUntil(lambda: _shown(window, 8), timeout=60000)  # the first result is shown
     assert window.project.prompt_history[0] == "punchy kick"
     assert len(window.tile_grid.tiles) == 8
-    assert window.project.clip is window.project.tiles[0]  # the first result is shown
     assert window.prompt_bar.seed.value() == 12  # next generation takes the next seed
     window.tile_grid.setFocus()
     qtbot.keyClick(window, Qt.Key.Key_3)
@@ -48,7 +52,7 @@ def test_prompt_history_recalls_with_up(qtbot, window):
 def test_slider_move_redecodes_the_sound(qtbot, window):
     _ready(qtbot, window)
     window.generate("warm pad C3", 4, 3)
-    qtbot.waitUntil(lambda: len(window.project.tiles) == 4, timeout=60000)
+    qtbot.waitUntil(lambda: _shown(window, 4), timeout=60000)
     original = window.project.clip
     names = [d.name for d in window.prompt_engine.model.directions[:8]]
     assert names and window.slider_panel.isEnabled()
@@ -68,7 +72,7 @@ def test_slider_move_redecodes_the_sound(qtbot, window):
 def test_slider_drag_does_not_pile_up_jobs(qtbot, window):
     _ready(qtbot, window)
     window.generate("bright piano", 2, 1)
-    qtbot.waitUntil(lambda: len(window.project.tiles) == 2, timeout=60000)
+    qtbot.waitUntil(lambda: _shown(window, 2), timeout=60000)
     slider = window.slider_panel.slider("Noise")
     for value in range(0, 101, 5):  # 21 moves in one burst, like a drag
         slider.setValue(value)
