@@ -37,6 +37,44 @@ class Submitter(Protocol):
     def cancel_kind(self, kind: str) -> None: ...
 
 
+class CurrentJob:
+    """The one job of its kind whose results still count (the file being opened, the folder
+    being imported): starting another makes the older one's callbacks do nothing, and the
+    job is over once one of them ran. Right with a submitter that runs jobs at once, too."""
+
+    def __init__(self, jobs: Submitter):
+        self.jobs = jobs
+        self.job = None  # the running job, None when idle
+        self._ticket = None  # tells this job's callbacks from a superseded one's
+
+    @property
+    def running(self) -> bool:
+        return self._ticket is not None
+
+    def start(self, kind: str, fn, *, lane: str, on_result, on_error, on_cancelled=None, **callbacks):
+        """Submit ``fn`` as the current job; returns it."""
+        ticket = self._ticket = object()
+
+        def if_current(callback):
+            def call(*args):
+                if self._ticket is ticket:
+                    self._ticket = self.job = None
+                    if callback is not None:
+                        callback(*args)
+            return call
+
+        job = self.jobs.submit(kind, fn, lane=lane, on_result=if_current(on_result),
+                               on_error=if_current(on_error), on_cancelled=if_current(on_cancelled),
+                               **callbacks)
+        if self._ticket is ticket:  # still running (a submitter may have run it already)
+            self.job = job
+        return job
+
+    def cancel(self) -> None:
+        if self.job is not None:
+            self.jobs.cancel(self.job)
+
+
 _ids = itertools.count(1)
 
 

@@ -2,7 +2,7 @@ import threading
 
 import pytest
 
-from sketchpad.jobs import Job, JobCancelled, JobQueue, run_job
+from sketchpad.jobs import CurrentJob, Job, JobCancelled, JobQueue, run_job
 
 
 def _job(kind, value=None):
@@ -88,3 +88,35 @@ def test_cancel_kind_removes_only_that_kind():
     queue.submit(a2, supersede=False)
     assert queue.cancel_kind("a") == [a1, a2]
     assert queue.waiting() == [b] and a1.cancelled and a2.cancelled
+
+
+class _Held:
+    """A submitter that keeps jobs until told to finish them, as the pool delivers later."""
+
+    def __init__(self):
+        self.waiting = []
+
+    def submit(self, kind, fn, *, lane="io", on_result=None, on_error=None, on_cancelled=None, **_):
+        job = Job(kind, fn)
+        self.waiting.append((job, on_result, on_error, on_cancelled))
+        return job
+
+    def cancel(self, job):
+        job.cancel()
+
+
+def test_only_the_current_jobs_callbacks_run_and_then_it_is_over():
+    held, seen = _Held(), []
+    current = CurrentJob(held)
+    first = current.start("load", lambda ctx: 1, lane="io", on_result=lambda r: seen.append(("first", r)),
+                          on_error=seen.append)
+    second = current.start("load", lambda ctx: 2, lane="io", on_result=lambda r: seen.append(("second", r)),
+                           on_error=seen.append)
+    assert current.running and current.job is second
+    held.waiting[0][1](1)  # the superseded job finishes late: ignored
+    assert seen == [] and current.running
+    held.waiting[1][1](2)
+    assert seen == [("second", 2)] and not current.running and current.job is None
+    current.start("load", lambda ctx: 3, lane="io", on_result=seen.append, on_error=seen.append)
+    current.cancel()
+    assert held.waiting[2][0].cancelled and first is not second

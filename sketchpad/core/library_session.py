@@ -28,7 +28,7 @@ from sketchpad.core.events import Event
 from sketchpad.engine.expanders import combine_latents, expand
 from sketchpad.engine.library import Library, index_folder
 from sketchpad.engine.projection import choose_projection, kmeans_elbow, project
-from sketchpad.jobs import Submitter
+from sketchpad.jobs import CurrentJob, Submitter
 
 PREVIEW_SECONDS = 1.5
 NEIGHBOURS = 12
@@ -49,8 +49,7 @@ class LibrarySession:
         self.layout_scores: dict = {}
         self.layout_done = False  # the chosen projection (not the first PCA) is on show
         self.matches: list[int] = []
-        self.import_job = None  # the import in progress
-        self._import_ticket = None  # tells its results from a superseded import's
+        self._import = CurrentJob(jobs)
         self.busy = Event()
         self.points = Event()
         self.marked = Event()
@@ -75,37 +74,26 @@ class LibrarySession:
             return None
         model, text = engine.model, engine.text
         self.busy.emit(f"Importing {folder.name}…", 0.0)
-        ticket = self._import_ticket = object()
-        job = self.jobs.submit(
+        return self._import.start(
             "library-import", lambda ctx: _import_with_first_layout(folder, model, text, ctx),
-            lane="model", on_result=lambda result: self._imported(ticket, result),
-            on_error=lambda message: self._import_failed(ticket, message),
-            on_cancelled=lambda: self._import_failed(ticket, "Import cancelled; what was analysed "
-                                                             "is cached for next time."),
+            lane="model", on_result=self._imported, on_error=self._import_failed,
+            on_cancelled=lambda: self._import_failed("Import cancelled; what was analysed "
+                                                     "is cached for next time."),
             on_progress=lambda f, t: self.busy.emit(f"Importing {folder.name}: {t}", f))
-        if self._import_ticket is ticket:  # (a submitter may have run it already)
-            self.import_job = job
-        return job
+
+    @property
+    def import_job(self):
+        """The import in progress, None when there is none."""
+        return self._import.job
 
     def cancel_import(self) -> None:
-        if self.import_job is not None:
-            self.jobs.cancel(self.import_job)
+        self._import.cancel()
 
-    def _end_import(self, ticket) -> bool:
-        if ticket is not self._import_ticket:
-            return False
-        self._import_ticket = self.import_job = None
-        return True
-
-    def _import_failed(self, ticket, message: str) -> None:
-        if not self._end_import(ticket):
-            return
+    def _import_failed(self, message: str) -> None:
         self.busy.emit(message, None)
         self.message.emit(message)
 
-    def _imported(self, ticket, result) -> None:
-        if not self._end_import(ticket):
-            return
+    def _imported(self, result) -> None:
         library, summary, first_coords = result
         self.library, self.summary = library, summary
         self.layout_method, self.layout_scores, self.layout_done = "pca", {}, False

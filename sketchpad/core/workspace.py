@@ -22,7 +22,7 @@ from sketchpad.core.kit_export import export_kit
 from sketchpad.core.memory import release_free_memory
 from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
-from sketchpad.jobs import Submitter
+from sketchpad.jobs import CurrentJob, Submitter
 
 
 def format_time(seconds: float) -> str:
@@ -65,8 +65,7 @@ class Workspace:
         self.project = project
         self.jobs = jobs
         self.session_folder = Path(session_folder)
-        self.load_job = None  # the open in progress, if any
-        self._load_ticket = None  # tells the current open's results from a superseded one's
+        self._open = CurrentJob(jobs)
         self.message = Event()
         self.failed = Event()
         self.session_loaded = Event()
@@ -78,14 +77,9 @@ class Workspace:
         new tile and the first is shown. Returns the job."""
         self.cancel_open()
         paths = [Path(p) for p in paths]
-        ticket = self._load_ticket = object()
-        job = self.jobs.submit("load", lambda ctx: load_clips(paths, ctx), lane="io",
-                               on_result=lambda result: self._opened(ticket, *result),
-                               on_error=lambda message: self._open_failed(ticket, message),
-                               on_cancelled=lambda: self._open_cancelled(ticket))
-        if self._load_ticket is ticket:  # (a submitter may have run it already)
-            self.load_job = job
-        return job
+        return self._open.start("load", lambda ctx: load_clips(paths, ctx), lane="io",
+                                on_result=lambda result: self._opened(*result), on_error=self.failed.emit,
+                                on_cancelled=lambda: self.message.emit("Loading cancelled."))
 
     @staticmethod
     def describe_open(paths) -> str:
@@ -94,22 +88,12 @@ class Workspace:
 
     @property
     def is_loading(self) -> bool:
-        return self._load_ticket is not None
+        return self._open.running
 
     def cancel_open(self) -> None:
-        if self.load_job is not None:
-            self.jobs.cancel(self.load_job)
+        self._open.cancel()
 
-    def _end_open(self, ticket) -> bool:
-        """Whether ``ticket`` is the current open's (a superseded one is ignored)."""
-        if ticket is not self._load_ticket:
-            return False
-        self._load_ticket = self.load_job = None
-        return True
-
-    def _opened(self, ticket, clips: list[Clip], errors: list[str]) -> None:
-        if not self._end_open(ticket):
-            return
+    def _opened(self, clips: list[Clip], errors: list[str]) -> None:
         if clips:
             self.before_adding.emit()
             self.project.checkpoint("Add sound" if len(clips) == 1 else "Add sounds")
@@ -123,14 +107,6 @@ class Workspace:
             more = f" (+{len(clips) - 1} more)" if len(clips) > 1 else ""
             self.message.emit(f"Loaded {clip.name}: {format_time(clip.duration_seconds)}, "
                               f"{clip.samples.shape[1]} ch{notes}{more}")
-
-    def _open_failed(self, ticket, message: str) -> None:
-        if self._end_open(ticket):
-            self.failed.emit(message)
-
-    def _open_cancelled(self, ticket) -> None:
-        if self._end_open(ticket):
-            self.message.emit("Loading cancelled.")
 
     def read_first(self, paths, on_clip) -> None:
         """Decode ``paths`` and hand the first sound that reads to ``on_clip`` (e.g. onto a pad)."""
