@@ -5,7 +5,8 @@ Qt-free controller. Every read and write runs as a job through a
 file becomes a tile, as one undo step) or come back as one line for the
 status bar.
 
-Events: ``message(text)`` a line for the status bar; ``failed(text)`` a
+Events: ``message(text[, seconds])`` a line for the status bar, shown ``seconds``
+(default :data:`MESSAGE_SECONDS`); ``failed(text)`` a
 one-line error; ``session_loaded(session)`` a saved session was read (an
 unreadable one arrives as an empty session whose first note says why).
 Thread use: UI thread only (job results are delivered there).
@@ -23,6 +24,10 @@ from sketchpad.core.memory import release_free_memory
 from sketchpad.core.session_store import Session, load_session, save_session
 from sketchpad.errors import SketchpadError
 from sketchpad.jobs import CurrentJob, Submitter
+
+
+MESSAGE_SECONDS = 8
+LONG_MESSAGE_SECONDS = 15  # news that arrives long after the user asked (a model finished training)
 
 
 def format_time(seconds: float) -> str:
@@ -79,7 +84,7 @@ class Workspace:
         paths = [Path(p) for p in paths]
         return self._open.start("load", lambda ctx: load_clips(paths, ctx), lane="io",
                                 on_result=lambda result: self._opened(*result), on_error=self.failed.emit,
-                                on_cancelled=lambda: self.message.emit("Loading cancelled."))
+                                on_cancelled=lambda: self.message.emit("Loading cancelled.", 4))
 
     @staticmethod
     def describe_open(paths) -> str:
@@ -174,10 +179,12 @@ class Workspace:
             "finetune", lambda ctx: finetune(folder, name=name, ctx=ctx, log=lambda line: None,
                                              **options),
             lane="train", supersede=False,
-            on_result=lambda path: self.message.emit(f"Model “{name}” is ready: pick it in the Model menu."),
+            on_result=lambda path: self.message.emit(
+                f"Model “{name}” is ready: pick it in the Model menu.", LONG_MESSAGE_SECONDS),
             on_error=self.failed.emit,
             on_cancelled=lambda: self.message.emit(
-                f"Training “{name}” paused; train again with the same name to resume."))
+                f"Training “{name}” paused; train again with the same name to resume.",
+                LONG_MESSAGE_SECONDS))
 
 
 def write_kit(kit_state, folder, *, bit_depth: str, rate: int) -> Path:

@@ -30,7 +30,7 @@ from sketchpad.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
 from sketchpad.core.memory import freeze_long_lived_objects
 from sketchpad.core.session_store import Session
-from sketchpad.core.workspace import Workspace, format_time
+from sketchpad.core.workspace import MESSAGE_SECONDS, Workspace, format_time
 from sketchpad.errors import SketchpadError
 from sketchpad.ui.about import about_html
 from sketchpad.ui.blend_panel import BlendPanel
@@ -76,7 +76,8 @@ class MainWindow(QMainWindow):
         self.player = player or Player(buffer_periods=audio_buffer_periods(self.settings))
         self.workspace = Workspace(self.project, self.pool,
                                    session_folder or user_data_dir() / "session")
-        self.workspace.message.connect(lambda text: self.statusBar().showMessage(text, 8000))
+        self.workspace.message.connect(
+            lambda text, seconds=MESSAGE_SECONDS: self.statusBar().showMessage(text, seconds * 1000))
         self.workspace.failed.connect(self.show_error)
         self.workspace.session_loaded.connect(self._on_session_loaded)
         self.workspace.before_adding.connect(self.player.stop)
