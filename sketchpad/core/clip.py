@@ -59,7 +59,8 @@ class Origin:
     def from_json(cls, data: dict, source: "Clip | None" = None) -> "Origin":
         """The inverse of :meth:`to_json`, given the source clip (unknown keys are ignored)."""
         names = {part.name for part in dataclasses.fields(cls)} - {"source", "sliders"}
-        known = {_OLD_ORIGIN_KEYS.get(key, key): value for key, value in data.items()}
+        known = {_OLD_ORIGIN_KEYS.get(key, key): value for key, value in data.items()
+                 if value is not None}  # older sessions wrote unknowns as null
         sliders = known.get("sliders")
         return cls(**{key: value for key, value in known.items() if key in names},
                    sliders=SliderState(**sliders) if sliders and source is not None else None,

@@ -102,7 +102,7 @@ def test_a_session_with_a_shaped_sound_comes_back_with_its_origin(tmp_path):
 
 def test_origins_saved_before_the_record_had_fields_still_read():
     origin = Origin.from_json({"model": "m", "blend": "mix 30 %", "map_point": [0.1, 0.2],
-                               "sliders": {"gain": 2.0}})
+                               "sliders": {"gain": 2.0}, "semitones": None})
     assert origin == Origin(model="m", recipe="mix 30 %")  # sliders without their source drop
 
 
