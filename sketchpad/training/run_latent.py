@@ -26,7 +26,7 @@ from sketchpad.training.dataset import Manifest
 from sketchpad.training.run import compute_directions
 from sketchpad.training.run_vocoder import DATA_SUMMARY_NAME, training_banks
 from sketchpad.training.train import stderr_log
-from sketchpad.training.train_mel_vae import MelTrainConfig, train_mel_vae
+from sketchpad.training.train_mel_vae import MelTrainConfig, train_mel_vae, widen_latent
 
 HELD_OUT_ITEMS = 200
 LOUD_RANGE_NATS = float(np.log(100.0))  # 40 dB
@@ -76,12 +76,15 @@ def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, c
     start, start_step = None, 0
     if initial is not None and checkpoint_step(run_dir) == 0:
         shipped = SoundModel.load(initial, device="cpu", vocoder="fallback")
-        if not isinstance(shipped.vae, MelVAE) or \
-                shipped.config.latent_channels != config.architecture.latent_channels:
-            raise SketchpadError(f"'{initial}' is not a latent model with "
-                                 f"{config.architecture.latent_channels} channels to start from.")
+        channels = config.architecture.latent_channels
+        if not isinstance(shipped.vae, MelVAE) or shipped.config.latent_channels > channels:
+            raise SketchpadError(f"'{initial}' is not a latent model with at most "
+                                 f"{channels} channels to start from.")
         start, start_step = shipped.vae, int(shipped.info.get("training", {}).get("steps_done", 0))
-        config = dataclasses.replace(config, architecture=shipped.config)
+        if shipped.config.latent_channels < channels:
+            log(f"widening the latent from {shipped.config.latent_channels} to {channels} channels")
+            start = widen_latent(start, channels, seed=config.seed)
+        config = dataclasses.replace(config, architecture=start.config)
         log(f"warm start from {initial} at step {start_step}")
     vae = train_mel_vae(bank, run_dir, config, log=log, initial=start, start_step=start_step,
                         max_seconds=None if max_minutes is None else max_minutes * 60)

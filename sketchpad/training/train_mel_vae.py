@@ -131,3 +131,37 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
             on_step(step, config.steps)
     save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
     return model.cpu().eval()
+
+
+def widen_latent(vae: MelVAE, channels: int, seed: int = 0) -> MelVAE:
+    """A copy of ``vae`` with ``channels`` latent channels, the first ones its own.
+
+    Warm-starting a wider latent from a trained narrower one measures whether the
+    latent's size limits the round trip without retraining from scratch: the old
+    channels keep their meaning, and the new ones start small (not zero: with both
+    their encoder rows and their decoder columns at zero neither gets a gradient).
+    Their posterior starts as narrow as the old channels' median.
+    """
+    old = vae.config.latent_channels
+    if channels < old:
+        raise ValueError(f"cannot narrow a latent from {old} to {channels} channels")
+    from dataclasses import replace
+
+    wide = MelVAE(replace(vae.config, latent_channels=channels))
+    state = {k: v.detach().float().clone() for k, v in vae.state_dict().items()}
+    generator = torch.Generator().manual_seed(seed)
+    new = channels - old
+
+    def small_like(t: torch.Tensor, shape) -> torch.Tensor:
+        return torch.randn(shape, generator=generator) * 0.1 * float(t.std())
+
+    w, b = state["encoder.head.weight"], state["encoder.head.bias"]  # (2 * old, dim, 1): means, then log-variances
+    mean_w, logvar_w, mean_b, logvar_b = w[:old], w[old:], b[:old], b[old:]
+    state["encoder.head.weight"] = torch.cat([mean_w, small_like(mean_w, (new, *w.shape[1:])),
+                                              logvar_w, torch.zeros(new, *w.shape[1:])])
+    state["encoder.head.bias"] = torch.cat([mean_b, torch.zeros(new), logvar_b,
+                                            torch.full((new,), float(logvar_b.median()))])
+    stem = state["decoder.stem.weight"]  # (dim, old, kernel)
+    state["decoder.stem.weight"] = torch.cat([stem, small_like(stem, (stem.shape[0], new, stem.shape[2]))], dim=1)
+    wide.load_state_dict(state)
+    return wide

@@ -181,6 +181,46 @@ def test_reconstruct_says_once_that_the_fallback_plays(tmp_path):
     assert sf.info(str(tmp_path / "out.wav")).frames == 22050
 
 
+def test_a_wider_latent_warm_starts_from_a_narrower_one(tiny_data, tmp_path):
+    import torch
+
+    from sketchpad.training.train_mel_vae import widen_latent
+
+    torch.manual_seed(1)
+    narrow = MelVAE(TINY_LATENT).eval()
+    wide = widen_latent(narrow, 12).eval()
+    mel = narrow.features(0.1 * torch.randn(1, 8192))
+    with torch.no_grad():
+        old_mean, _ = narrow.encoder(mel)
+        new_mean, new_logvar = wide.encoder(mel)
+        # The old channels keep their meaning; the new ones start small and change the
+        # decoded mel only a little, so training starts from the narrow model's quality.
+        assert torch.allclose(new_mean[:, :8], old_mean)
+        assert 0 < new_mean[:, 8:].abs().max() < 0.1 * old_mean.abs().max()
+        assert torch.all(new_logvar[:, 8:] == new_logvar[:, 8:].flatten()[0])
+        change = (wide.decoder(new_mean) - narrow.decoder(old_mean)).abs().mean()
+        assert 0 < change < 0.05 * (narrow.decoder(old_mean) - mel).abs().mean()
+    with pytest.raises(ValueError):
+        widen_latent(narrow, 4)
+    # The command line's warm start widens a written model when asked for more channels.
+    config = MelTrainConfig(steps=2, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
+                            music_fraction=0.0, architecture=TINY_LATENT)
+    first = run_latent_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run",
+                                out_dir=tmp_path / "mel", name="mel", config=config, vocoder="fallback",
+                                directions=False, log=lambda _: None)
+    from dataclasses import replace
+
+    lines = []
+    config = replace(config, steps=4, architecture=replace(TINY_LATENT, latent_channels=12))
+    out = run_latent_training(data_dir=tiny_data, music_cache=tmp_path / "cache", run_dir=tmp_path / "run2",
+                              out_dir=tmp_path / "wide", name="wide", config=config, vocoder="fallback",
+                              directions=False, initial=first, log=lines.append)
+    assert any("widening the latent from 8 to 12" in line for line in lines)
+    written = json.loads((out / "config.json").read_text())
+    assert written["latent"]["channels"] == 12 and written["training"]["steps_done"] == 4
+    assert len(written["latent_statistics"]["channel_variance"]) == 12
+
+
 def test_the_latent_models_size_is_chosen_on_the_command_line(capsys):
     from sketchpad.cli import _build_parser, latent_train_config, main
 
