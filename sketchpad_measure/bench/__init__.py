@@ -21,7 +21,8 @@ from sketchpad.errors import SketchpadError
 def percentiles(values: list[float]) -> dict:
     ordered = sorted(values)
     p95_index = min(len(ordered) - 1, int(round(0.95 * (len(ordered) - 1))))
-    return {"p50": statistics.median(ordered), "p95": ordered[p95_index], "runs": len(ordered)}
+    return {"p50": statistics.median(ordered), "p95": ordered[p95_index], "max": ordered[-1],
+            "runs": len(ordered)}
 
 
 def machine_summary() -> str:
@@ -30,7 +31,11 @@ def machine_summary() -> str:
 
 def rate_stats(values: list[float]) -> dict:
     """Percentiles of a real-time factor: higher is better, so p95 is the slow tail."""
-    return {**percentiles(values), "p95": sorted(values)[max(0, int(0.05 * (len(values) - 1)))]}
+    ordered = sorted(values)
+    stats = {**percentiles(values), "p95": ordered[max(0, int(0.05 * (len(values) - 1)))],
+             "slowest": ordered[0]}
+    del stats["max"]
+    return stats
 
 
 # The JSON keys, in order, with the unit and what each measures (for the text output).
@@ -82,7 +87,7 @@ def run_kit_benchmark(*, minutes: float, as_json: bool) -> dict:
             rows = stats.items() if key == "kit_note_latency_ms" else [("", stats)]
             for mode, row in rows:
                 label = f"{key}[{mode}]" if mode else key
-                print(f"  {label:30s} p50 {row['p50']:9.1f}   p95 {row['p95']:9.1f}   "
+                print(f"  {label:30s} p50 {row['p50']:9.1f}   p95 {row['p95']:9.1f}   max {row['max']:7.1f}   "
                       f"{unit.format(**info)}, {row['runs']} runs")
         counts = results["kit_underruns"]
         print(f"  {'kit_underruns':30s} device buffer of 2 / 3 / 4 (default) / 8 periods "

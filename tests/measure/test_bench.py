@@ -18,9 +18,10 @@ def test_every_benchmark_figure_is_in_the_readme_table():
 
 def test_percentiles_and_rate_tails():
     stats = percentiles([5.0, 1.0, 3.0, 2.0, 4.0])
-    assert stats == {"p50": 3.0, "p95": 5.0, "runs": 5}
+    assert stats == {"p50": 3.0, "p95": 5.0, "max": 5.0, "runs": 5}
     rates = rate_stats([40.0, 50.0, 45.0])
     assert rates["p50"] == 45.0 and rates["p95"] == 40.0  # the slow tail of a speed
+    assert rates["slowest"] == 40.0 and "max" not in rates
 
 
 def test_app_session_reports_ready_and_memory():
