@@ -9,6 +9,7 @@ import numpy as np
 from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, Origin, make_clip
 from sketchpad.jobs import JobContext
+from sketchpad.engine.character import saturate
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.audio.edits import fade_out, transpose
@@ -73,7 +74,7 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[
         origin = Origin(prompt=sound.prompt, seed=seed, index=i,
                         model=f"{engine.name}:{engine.model.name}",
                         root_note=parse_note(sound.prompt), semitones=sound.semitones,
-                        gain=sound.gain)
+                        gain=sound.gain, drive=sound.drive)
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
                                origin=origin, latents=sound.latents))
     return clips
@@ -104,7 +105,7 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     if semitones:
         audio = np.stack([transpose(audio[:, c], semitones)
                           for c in range(audio.shape[1])], axis=1)
-    audio = audio[: clip.frames] * np.float32(clip.origin.gain)
+    audio = saturate(audio[: clip.frames], clip.origin.drive) * np.float32(clip.origin.gain)
     if audio.shape[0] < clip.frames:
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
     audio = add_detail(audio, residual, state.detail)

@@ -249,7 +249,13 @@ def load_flow_engine(model_name=None, device: str | None = None) -> "FlowEngine"
     beside = folder.parent / str(generator.info.get("sound_model"))
     model = SoundModel.load(beside if beside.is_dir() else find_model(generator.info.get("sound_model")),
                             device=device)
-    return FlowEngine(generator, model, shared_text_encoder())
+    captions = None
+    index_folder = folder.parent / f"{generator.info.get('sound_model')}-retrieval"
+    if index_folder.is_dir():  # optional: without it, "low" and "high" are only words
+        from sketchpad.engine.retrieval import RetrievalIndex
+
+        captions = RetrievalIndex.load(index_folder)
+    return FlowEngine(generator, model, shared_text_encoder(), captions)
 
 
 class FlowEngine:
@@ -259,48 +265,79 @@ class FlowEngine:
     DEFAULT_STEPS = 12
     DEFAULT_GUIDANCE = 3.0
 
-    def __init__(self, generator: FlowGenerator, sound_model, text_encoder):
+    def __init__(self, generator: FlowGenerator, sound_model, text_encoder, captions=None):
+        """``captions``: the training sounds' caption embeddings and MIDI notes (a
+        RetrievalIndex), for "low" and "high" (:mod:`sketchpad.engine.prompt_words`)."""
         self.generator = generator
         self.model = sound_model
         self.text = text_encoder
+        self.captions = captions
+        self._character_directions = None
         self.silence = sound_model.silence_frame()
         self.steps = self.DEFAULT_STEPS
         self.guidance = self.DEFAULT_GUIDANCE
 
     def _condition(self, prompt: str, pitch: int | None):
         from sketchpad.audio.pitch import parse_note, strip_note
+        from sketchpad.engine.prompt_words import register_word, resolve_register
         from sketchpad.engine.text import clean_prompt
 
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
         words = strip_note(prompt) or prompt  # the note is its own condition
+        text = self.text.embed([words])[0]
+        register, rest = register_word(words)
+        if pitch is None and register is not None and self.captions is not None:
+            pitch, drum = resolve_register(self.captions.embeddings, self.captions.midi_notes,
+                                           self.captions.captions, self.text.embed([rest])[0], register, rest)
+            if drum is not None:  # the register's drum by name
+                text = self.text.embed([drum])[0]
         trained = nearest_trained_note(pitch) if pitch is not None else None
-        return prompt, self.text.embed([words])[0], trained, (pitch - trained) if pitch is not None else 0
+        return prompt, text, trained, (pitch - trained) if pitch is not None else 0
 
     def _noise(self, seed: int, count: int, salt: int = 0) -> np.ndarray:
         size = self.generator.projection.scale.shape[0]
         return np.stack([np.random.default_rng([seed, salt, i]).standard_normal(size).astype(np.float32)
                          for i in range(count)])
 
-    def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None):
+    def character_directions(self) -> dict:
+        """Latent directions of the character words (computed once, from the captions)."""
+        if self._character_directions is None:
+            from sketchpad.engine.character import caption_directions
+
+            self._character_directions = caption_directions(self.captions) if self.captions else {}
+        return self._character_directions
+
+    def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False):
+        """Decode; ``shape``: apply the prompt's character words to the latents first
+        (a fresh generation; variations start from latents that already have them)."""
+        from sketchpad.engine.character import drive_for, shape_latents
         from sketchpad.engine.generated import decode_sounds
 
-        latents = self.generator.projection.to_latents(coefficients)
-        return decode_sounds(self.model, self.silence, prompt, seed, [z[None] for z in latents],
-                             [()] * len(latents), seconds, semitones, tune_to=pitch)
+        latents = [z[None] for z in self.generator.projection.to_latents(coefficients)]
+        if shape:
+            rate = self.model.sample_rate / self.model.samples_per_latent
+            latents = [shape_latents(z, self.silence, prompt, self.character_directions(), rate)
+                       for z in latents]
+        return decode_sounds(self.model, self.silence, prompt, seed, latents,
+                             [()] * len(latents), seconds, semitones, tune_to=pitch,
+                             drive=drive_for(prompt))
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
                  pitch: int | None = None, velocity: int | None = None, variation: float = 0.3,
                  guidance: float | None = None, steps: int | None = None):
         """``variation`` is accepted for the prompt box's common signature; the spread comes
         from the noise itself."""
+        from sketchpad.engine.prompt_words import velocity_from_words
+
         prompt, text, note, semitones = self._condition(prompt, pitch)
+        velocity = velocity if velocity is not None else velocity_from_words(prompt)
         coefficients = self.generator.sample(
             text, [note] * count, [velocity] * count, self._noise(seed, count),
             steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance)
         # The note condition lands near, not on, the asked note: each result is tuned.
         target = note + semitones if note is not None else None
-        return self._finish(prompt, seed, coefficients, seconds, semitones, target)
+        return self._finish(prompt, seed, coefficients, seconds, semitones, target, shape=True)
 
     def variations(self, sound, *, count: int = 8, seed: int = 0, amount: float = 0.5):
         """"More like this": start part-way along the flow from ``sound``'s own latents, so the

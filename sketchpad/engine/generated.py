@@ -12,6 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sketchpad.audio.edits import fit_seconds, transpose, trim_tail
+from sketchpad.engine.character import saturate
 from sketchpad.engine.latent_frames import fit_frames
 
 
@@ -26,11 +27,12 @@ class GeneratedSound:
     neighbours: tuple[str, ...]  # captions of the sounds that were blended
     semitones: float = 0.0  # transposition applied after decoding to reach the asked pitch
     gain: float = 1.0  # level applied after decoding (peak normalisation)
+    drive: float = 0.0  # saturation applied after transposing (see engine.character)
 
 
 def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
                   neighbours: list, seconds: float | None, semitones: float = 0.0,
-                  tune_to: int | None = None) -> list[GeneratedSound]:
+                  tune_to: int | None = None, drive: float = 0.0) -> list[GeneratedSound]:
     """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
 
     With ``tune_to`` (a MIDI note), each sound's played note is measured and the
@@ -51,8 +53,9 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
         if shift:
             clip = transpose(clip, shift)
         clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
+        clip = saturate(clip, drive)
         peak = float(np.max(np.abs(clip))) if clip.size else 0.0
         gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
         results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
-                                      neighbours[i], shift, gain))
+                                      neighbours[i], shift, gain, drive))
     return results

@@ -22,9 +22,11 @@ import numpy as np
 import torch
 
 from sketchpad.audio.pitch import parse_note
+from sketchpad.engine.character import caption_directions, drive_for, shape_latents
 from sketchpad.engine.generated import GeneratedSound, decode_sounds
 from sketchpad.engine.latent_frames import fit_frames
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
+from sketchpad.engine.prompt_words import register_word, resolve_register
 from sketchpad.errors import SketchpadError
 
 INDEX_KIND = "retrieval-index"
@@ -145,6 +147,7 @@ class RetrievalEngine:
         self.model = sound_model
         self.text = text_encoder
         self._caption_words = [words_of(c) for c in index.captions]
+        self._character_directions = None
         self.silence = sound_model.silence_frame()
 
     def scores(self, prompt: str, query: np.ndarray) -> np.ndarray:
@@ -191,8 +194,14 @@ class RetrievalEngine:
 
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
-        query = self.text.embed([prompt])[0]
-        top, probabilities, shift = self._candidates(self.scores(prompt, query), pitch)
+        query, wording = self.text.embed([prompt])[0], prompt
+        register, rest = register_word(prompt)
+        if pitch is None and register is not None:
+            pitch, text = resolve_register(self.index.embeddings, self.index.midi_notes, self.index.captions,
+                                           self.text.embed([rest])[0], register, rest)
+            if text is not None:  # a drum: the register's drum by name
+                query, wording = self.text.embed([text])[0], text
+        top, probabilities, shift = self._candidates(self.scores(wording, query), pitch)
         latents, neighbours = [], []
         for i in range(count):
             rng = np.random.default_rng([seed, i])
@@ -203,7 +212,7 @@ class RetrievalEngine:
             z = z + variation * 0.15 * rng.standard_normal(z.shape).astype(np.float32)
             latents.append(z)
             neighbours.append(tuple(self.index.captions[m] for m in members))
-        return self._decode(prompt, seed, latents, neighbours, seconds, shift)
+        return self._decode(prompt, seed, latents, neighbours, seconds, shift, shape=True)
 
     def variations(self, sound: GeneratedSound, *, count: int = 8, seed: int = 0,
                    amount: float = 0.5) -> list[GeneratedSound]:
@@ -216,7 +225,19 @@ class RetrievalEngine:
         return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None,
                             sound.semitones)
 
+    def character_directions(self) -> dict:
+        """Latent directions of the character words (computed once, from the captions)."""
+        if self._character_directions is None:
+            self._character_directions = caption_directions(self.index)
+        return self._character_directions
+
     def _decode(self, prompt, seed, latents, neighbours, seconds,
-                semitones: float = 0.0) -> list[GeneratedSound]:
+                semitones: float = 0.0, shape: bool = False) -> list[GeneratedSound]:
+        """``shape``: apply the prompt's character words to the latents first (a fresh
+        generation; variations start from latents that already have them)."""
+        if shape:
+            rate = self.model.sample_rate / self.model.samples_per_latent
+            latents = [shape_latents(z, self.silence, prompt, self.character_directions(), rate)
+                       for z in latents]
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
-                             seconds, semitones)
+                             seconds, semitones, drive=drive_for(prompt))

@@ -16,6 +16,7 @@ import re
 import numpy as np
 
 from sketchpad.audio.pitch import strip_note
+from sketchpad.engine.prompt_words import QUALITY_WORDS
 
 # Common names of GM programs, by a word of the program name (lower case).
 _PROGRAM_WORDS = {
@@ -84,14 +85,7 @@ _DRUM_NAME_WORDS = {
 _KIT_WORDS = {"tr-808": ["808", "tr-808", "trap"], "electronic": ["electronic", "electro", "909"],
               "power": ["big", "power"], "room": ["room", "roomy"], "jazz": ["jazz"],
               "brush": ["brushed", "brush"], "orchestra": ["orchestral", "concert"]}
-_QUALITY_WORDS = {
-    "hard": ["hard", "punchy", "loud", "strong", "aggressive"],
-    "medium": ["", "medium"], "soft": ["soft", "gentle", "quiet", "light"],
-    "bright": ["bright", "crisp", "sparkly", "airy"], "dark": ["dark", "deep", "warm", "mellow"],
-    "percussive": ["percussive", "plucky", "snappy"], "fast decay": ["short", "tight", "dry"],
-    "long release": ["long", "sustained", "lush"], "reverberant": ["roomy", "reverby", "wet", "spacious"],
-    "distorted": ["distorted", "gritty", "dirty"],
-}
+_QUALITY_WORDS = QUALITY_WORDS
 _SOURCE_WORDS = {"acoustic": ["acoustic", "real", ""], "electronic": ["electric", "electronic", ""],
                  "synthetic": ["synth", "synthetic", "analog", ""]}
 _TEMPLATES = ("{adj} {noun}", "{noun}", "{adj} {noun}", "{adj}, {adj2} {noun}", "{noun}, {adj}",

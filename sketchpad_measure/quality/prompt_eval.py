@@ -49,6 +49,11 @@ the same real sounds:
   and decoded by the engine's sound model, judged and compared the same
   way: what any engine that decodes through that model can reach, so a
   generator's shortfall can be told from its decoder's.
+* **Character words.** Pairs of prompts that differ in one character word
+  ("bright" / "dark", "long" / "short", "soft" / "punchy", "high" / "low",
+  "distorted" / "clean") on four instruments each, same seeds: the share
+  of pairs whose measured descriptor moves the asked way (target >= 90 %;
+  :mod:`sketchpad_measure.quality.character_eval`).
 * **Speed.** Warm ``generate(prompt, count=8, seed=s, seconds=2.0)``: one
   warm-up, then :data:`SPEED_RUNS` runs over different prompts and seeds,
   p50/p95 ms (target <= 300 ms on a 2-core CPU); and the cold start, the
@@ -74,6 +79,7 @@ from pathlib import Path
 
 import numpy as np
 
+from sketchpad_measure.quality.character_eval import format_character, measure_character
 from sketchpad.errors import SketchpadError
 
 RATE = 44100
@@ -869,6 +875,9 @@ def run_prompt_evaluation(engines=None, *, model_name=None, count: int = 8, quic
                                   speed_runs=QUICK["speed_runs"] if quick else SPEED_RUNS,
                                   model_name=model_name, log=lambda *_: None)
         figures["seconds"]["load"] = round(load_s, 1)
+        t1 = time.perf_counter()
+        figures["character"] = measure_character(engine, count=min(count, 8), quick=quick)
+        figures["seconds"]["character"] = round(time.perf_counter() - t1, 1)
         result["engines"][name] = figures
     return result
 
@@ -924,6 +933,8 @@ def format_report(result: dict) -> str:
         if r.get("speed_ms", {}).get("load_average", 0) > 1.5:
             lines.append(f"{r['engine']}: timed with a load average of {r['speed_ms']['load_average']} "
                          "(other work on the machine)")
+        if r.get("character"):
+            lines += format_character(r["engine"], r["character"])
         if r.get("cold_start_problem"):
             lines.append(f"{r['engine']}: cold start not measured: {r['cold_start_problem']}")
     return "\n".join(lines)

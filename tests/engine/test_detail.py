@@ -106,3 +106,23 @@ def test_latents_of_another_model_are_encoded_again(tiny_model):
     clip = make_clip("old", audio, RATE, latents=foreign)
     shaped = reshape_clip(tiny_model, clip, SliderState(gain=1.1))
     assert shaped.latents.shape[1] == tiny_model.latent_channels
+
+
+def test_a_distorted_sound_stays_distorted_when_shaped(tiny_model):
+    from sketchpad.core.clip import Origin, make_clip
+    from sketchpad.engine.character import saturate
+
+    z = tiny_model.encode(_song(1.0, 200, 3)[:, 0])
+    plain = reshape_clip(tiny_model, make_clip("gen", tiny_model.decode(z), RATE, latents=z),
+                         SliderState(gain=1.2))
+    driven_clip = make_clip("gen", saturate(tiny_model.decode(z), 4.0), RATE, latents=z,
+                            origin=Origin(prompt="distorted bass", drive=4.0))
+    driven = reshape_clip(tiny_model, driven_clip, SliderState(gain=1.2))
+    assert driven.origin.drive == 4.0
+    # The re-render saturates as generation did: a denser (less peaky) wave.
+    def crest(x):
+        return np.max(np.abs(x)) / np.sqrt(np.mean(x ** 2))
+
+    body = slice(0, -RATE // 100)  # before the 10 ms end fade (this untrained model peaks there)
+    assert crest(driven.samples[body]) < 0.7 * crest(plain.samples[body])
+    assert Origin.from_json(driven.origin.to_json()).drive == 4.0

@@ -7,6 +7,9 @@ import sys
 import numpy as np
 import pytest
 
+from sketchpad.audio.descriptors import spectral_centroid
+from sketchpad_measure.quality.character_eval import (PAIRS, attack_ms, noisiness, register_hz,
+                                                      sounding_seconds)
 from sketchpad.audio.pitch import midi_to_hz, parse_note
 from sketchpad_measure.quality import prompt_eval as pe
 
@@ -81,3 +84,20 @@ def test_evaluate_prompts_command_writes_every_figure(tmp_path):
     assert r["cold_start_s"] > 0
     assert 0 <= r["fluidr3_through_sound_model"]["accuracy"] <= 1
     assert [p["prompt"] for p in r["per_prompt"]] == [p[0] for p in pe.QUICK["prompts"]]
+    assert [row["pair"] for row in r["character"]] == [f"{p[0]} / {p[1]}" for p in PAIRS]
+    assert all(0 <= row["moved"] <= 1 and len(row["per_instrument"]) == 1 for row in r["character"])
+    assert "character words" in done.stdout
+
+
+def test_character_descriptors_order_simple_sounds():
+    t = np.arange(pe.RATE) / pe.RATE
+    sine = 0.5 * np.sin(2 * np.pi * 220 * t)
+    buzzy = 0.5 * np.sign(np.sin(2 * np.pi * 220 * t))
+    assert spectral_centroid(buzzy, pe.RATE) > spectral_centroid(sine, pe.RATE)
+    assert sounding_seconds(sine * np.exp(-t * 2), pe.RATE) > sounding_seconds(sine * np.exp(-t * 20), pe.RATE)
+    ramp = np.minimum(t / 0.05, 1.0)
+    assert attack_ms(sine * ramp, pe.RATE) > 30 > attack_ms(sine, pe.RATE)
+    low = register_hz(0.5 * np.sin(2 * np.pi * 110 * t), pe.RATE)
+    assert abs(low - 110) < 6 and register_hz(sine, pe.RATE) > low
+    noise = np.random.default_rng(0).standard_normal(t.size)
+    assert noisiness(noise, pe.RATE) > 10 * noisiness(sine, pe.RATE)

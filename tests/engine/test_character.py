@@ -1,0 +1,125 @@
+"""Character words: parsing, the latent and audio operations, and the shipped engines using them."""
+
+import numpy as np
+import pytest
+
+from sketchpad.audio.descriptors import spectral_centroid
+from sketchpad.engine.character import caption_directions, drive_for, saturate, shape_latents
+from sketchpad.engine.prompt_engines import load_prompt_engine
+from sketchpad.engine.prompt_words import (qualities_asked, register_word, resolve_register,
+                                           velocity_from_words)
+from sketchpad_measure.quality.character_eval import sounding_seconds
+
+RATE = 44100
+
+
+def test_prompt_words_name_qualities_velocities_and_registers():
+    assert qualities_asked("punchy, deep 808 kick") == ["hard", "dark"]
+    assert qualities_asked("short gritty bass") == ["fast decay", "distorted"]
+    assert qualities_asked("808 kick") == []
+    assert velocity_from_words("soft piano") == 40 and velocity_from_words("punchy kick") > 100
+    assert velocity_from_words("piano C4") is None
+    assert register_word("low piano") == ("low", "piano")
+    assert register_word("bright high strings") == ("high", "bright strings")
+    assert register_word("high hat") == (None, "high hat")  # a hi-hat, not a register
+    assert drive_for("distorted guitar") > 0 and drive_for("clean guitar") == 0
+
+
+def test_register_picks_the_range_ends_of_the_nearest_notes_or_drums():
+    rng = np.random.default_rng(0)
+    query = rng.standard_normal(8).astype(np.float32)
+    near = np.tile(query, (10, 1)) + 0.01 * rng.standard_normal((10, 8)).astype(np.float32)
+    far = -np.tile(query, (10, 1))
+    embeddings = np.concatenate([near, far])
+    notes = np.concatenate([np.arange(40, 60, 2), np.full(10, 90)])
+    captions = ["x"] * 20
+    low, _ = resolve_register(embeddings, notes, captions, query, "low", "piano", neighbours=10)
+    high, _ = resolve_register(embeddings, notes, captions, query, "high", "piano", neighbours=10)
+    assert 40 <= low < 45 and 54 < high <= 58  # the near sounds' range, not the far ones' 90
+    drums = ["acoustic drum kit, Standard, tom (High Floor Tom), hard", "kit, tom (Low Tom), soft",
+             "kit, tom (High Tom), hard", "kit, tom (Low Floor Tom), soft"]
+    drum_embeddings = np.tile(query, (4, 1))
+    assert resolve_register(drum_embeddings, np.full(4, -1), drums, query, "high", "tom") == \
+        (None, "tom (High Tom)")
+    assert resolve_register(drum_embeddings, np.full(4, -1), drums, query, "low", "tom") == \
+        (None, "tom (Low Floor Tom)")
+
+
+def _decaying(frames=40, channels=4):
+    silence = np.zeros(channels, np.float32)
+    level = np.exp(-np.arange(frames) / 8.0).astype(np.float32)
+    level[:2] = [0.0, 0.5]  # a quiet start, then the peak at frame 2
+    level[30:] = 0.0  # then silence
+    z = np.ones((1, channels, frames), np.float32) * level[None, None, :]
+    return z, silence
+
+
+def test_steering_moves_loud_frames_and_leaves_silence_alone():
+    z, silence = _decaying()
+    direction = np.array([1.0, -1.0, 0.0, 0.0], np.float32)
+    moved = shape_latents(z, silence, "bright pad", {"bright": direction, "dark": -direction}, 43.0)
+    change = moved - z
+    assert change[0, 0, 2] == pytest.approx(0.5)  # half the direction at the loudest frame
+    assert np.all(change[0, :, 30:] == 0)  # silent frames stay silent
+    assert np.allclose(shape_latents(z, silence, "pad", {"bright": direction}, 43.0), z)
+
+
+def test_short_fades_the_tail_and_long_stretches_it():
+    z, silence = _decaying()
+    short = shape_latents(z, silence, "short pad", {}, 43.0)
+    assert np.allclose(short[..., :5], z[..., :5])  # the attack is kept
+    assert np.all(np.abs(short[..., 16:30]) < 0.2 * np.abs(z[..., 16:30]))  # 0.3 s after the peak
+    long = shape_latents(z, silence, "long pad", {}, 43.0)
+    assert long.shape[2] > z.shape[2]
+    assert np.allclose(long[..., :3], z[..., :3])
+    assert np.abs(long[0, 0, 2 + 18]) > np.abs(z[0, 0, 2 + 18])  # decays more slowly
+
+
+def test_saturation_keeps_the_peak_and_adds_harmonics():
+    t = np.arange(RATE) / RATE
+    tone = (0.5 * np.sin(2 * np.pi * 220 * t)).astype(np.float32)
+    driven = saturate(tone, 4.0)
+    assert np.max(np.abs(driven)) == pytest.approx(0.5, rel=1e-5)
+    assert spectral_centroid(driven, RATE) > 2 * spectral_centroid(tone, RATE)
+    assert saturate(tone, 0.0) is tone
+
+
+def test_caption_directions_point_from_dark_to_bright_within_instruments():
+    latents = []
+    captions = []
+    for instrument, base in (("Piano", 0.0), ("Organ", 5.0)):
+        for quality, offset in (("bright", 1.0), ("dark", -1.0)):
+            for k in range(3):
+                latents.append(np.full((2, 6), base + offset, np.float32) + np.array([[0.0], [k]]))
+                captions.append(f"keys, {instrument}, C4, medium, {quality}")
+    index = type("Index", (), {"captions": captions, "latent": lambda self, i: latents[i][None],
+                               "__len__": lambda self: len(latents)})()
+    directions = caption_directions(index)
+    assert np.allclose(directions["bright"], [2.0, 2.0], atol=1e-5)
+    assert np.allclose(directions["dark"], -directions["bright"])
+    assert "hard" not in directions  # no sounds captioned hard or soft
+
+
+@pytest.fixture(scope="module")
+def generator():
+    return load_prompt_engine("generator", device="cpu")
+
+
+def test_the_generator_hears_character_words(generator):
+    bright = generator.generate("bright piano", count=4, seed=3)
+    dark = generator.generate("dark piano", count=4, seed=3)
+    assert sum(spectral_centroid(b.audio, RATE) > spectral_centroid(d.audio, RATE)
+               for b, d in zip(bright, dark)) >= 3
+    short = generator.generate("short synth pad", count=4, seed=3)
+    long = generator.generate("long synth pad", count=4, seed=3)
+    assert sum(sounding_seconds(s.audio, RATE) < sounding_seconds(lo.audio, RATE)
+               for s, lo in zip(short, long)) >= 3
+    _, _, low, _ = generator._condition("low piano", None)
+    _, _, high, _ = generator._condition("high piano", None)
+    assert low + 24 <= high
+    distorted = generator.generate("distorted bass", count=2, seed=3)
+    assert all(s.drive > 0 for s in distorted)
+    assert all(s.drive == 0 for s in generator.generate("clean bass", count=2, seed=3))
+    # The same seed still gives the same sounds.
+    again = generator.generate("bright piano", count=4, seed=3)
+    assert all(np.array_equal(a.audio, b.audio) for a, b in zip(bright, again))
