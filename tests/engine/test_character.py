@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sketchpad.audio.descriptors import spectral_centroid
-from sketchpad.engine.character import caption_directions, drive_for, saturate, shape_latents
+from sketchpad.engine.character import STEER_AMOUNT, caption_directions, drive_for, saturate, shape_latents
 from sketchpad.engine.prompt_engines import load_prompt_engine
 from sketchpad.engine.prompt_words import (qualities_asked, register_word, resolve_register,
                                            velocity_from_words)
@@ -59,7 +59,7 @@ def test_steering_moves_loud_frames_and_leaves_silence_alone():
     direction = np.array([1.0, -1.0, 0.0, 0.0], np.float32)
     moved = shape_latents(z, silence, "bright pad", {"bright": direction, "dark": -direction}, 43.0)
     change = moved - z
-    assert change[0, 0, 2] == pytest.approx(0.5)  # half the direction at the loudest frame
+    assert change[0, 0, 2] == pytest.approx(STEER_AMOUNT)  # the whole step at the loudest frame
     assert np.all(change[0, :, 30:] == 0)  # silent frames stay silent
     assert np.allclose(shape_latents(z, silence, "pad", {"bright": direction}, 43.0), z)
 
