@@ -272,7 +272,6 @@ class FlowEngine:
         self.model = sound_model
         self.text = text_encoder
         self.captions = captions
-        self._character_directions = None
         self.silence = sound_model.silence_frame()
         self.steps = self.DEFAULT_STEPS
         self.guidance = self.DEFAULT_GUIDANCE
@@ -300,14 +299,6 @@ class FlowEngine:
         return np.stack([np.random.default_rng([seed, salt, i]).standard_normal(size).astype(np.float32)
                          for i in range(count)])
 
-    def character_directions(self) -> dict:
-        """Latent directions of the character words (computed once, from the captions)."""
-        if self._character_directions is None:
-            from sketchpad.engine.character import caption_directions
-
-            self._character_directions = caption_directions(self.captions) if self.captions else {}
-        return self._character_directions
-
     def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False):
         """Decode; ``shape``: apply the prompt's character words to the latents first
         (a fresh generation; variations start from latents that already have them)."""
@@ -317,7 +308,8 @@ class FlowEngine:
         latents = [z[None] for z in self.generator.projection.to_latents(coefficients)]
         if shape:
             rate = self.model.sample_rate / self.model.samples_per_latent
-            latents = [shape_latents(z, self.silence, prompt, self.character_directions(), rate)
+            directions = self.captions.character_directions if self.captions is not None else {}
+            latents = [shape_latents(z, self.silence, prompt, directions, rate)
                        for z in latents]
         return decode_sounds(self.model, self.silence, prompt, seed, latents,
                              [()] * len(latents), seconds, semitones, tune_to=pitch,

@@ -53,8 +53,10 @@ def words_of(text: str) -> set[str]:
 
 
 class RetrievalIndex:
-    def __init__(self, embeddings, latents, offsets, midi_notes, captions, kinds):
+    def __init__(self, embeddings, latents, offsets, midi_notes, captions, kinds,
+                 character_directions: dict[str, np.ndarray] | None = None):
         self.embeddings = np.asarray(embeddings, np.float32)
+        self._character_directions = character_directions
         self.latents = np.asarray(latents, np.float32)
         self.offsets = np.asarray(offsets, np.int64)
         self.midi_notes = np.asarray(midi_notes, np.int64)
@@ -63,6 +65,15 @@ class RetrievalIndex:
 
     def __len__(self) -> int:
         return len(self.captions)
+
+    @property
+    def character_directions(self) -> dict[str, np.ndarray]:
+        """Latent directions of the character words (:func:`caption_directions`): stored with
+        the index when it is written; an index written before they existed measures them
+        on first use (about a second here)."""
+        if self._character_directions is None:
+            self._character_directions = caption_directions(self)
+        return self._character_directions
 
     def latent(self, i: int) -> np.ndarray:
         """(1, C, frames) latents of sound ``i``."""
@@ -78,9 +89,11 @@ class RetrievalIndex:
         latents = t["latents"].float().numpy()
         if "latent_scales" in t:  # int8, one scale and offset per channel
             latents = latents * t["latent_scales"].numpy()[:, None] + t["latent_offsets"].numpy()[:, None]
+        stored = config.get("character_directions")
         return cls(embeddings, latents.astype(np.float32),
                    t["offsets"].numpy(), t["midi_notes"].numpy(),
-                   config["captions"], config["kinds"])
+                   config["captions"], config["kinds"],
+                   {k: np.asarray(v, np.float32) for k, v in stored.items()} if stored is not None else None)
 
     def save(self, folder, *, sound_model: str, extra_config: dict | None = None):
         scales = np.maximum(np.abs(self.embeddings).max(axis=1), 1e-8) / 127.0
@@ -100,7 +113,10 @@ class RetrievalIndex:
             "midi_notes": torch.from_numpy(self.midi_notes.astype(np.int16)),
         }
         config = {"kind": INDEX_KIND, "sound_model": sound_model, "items": len(self),
-                  **(extra_config or {}), "captions": self.captions, "kinds": self.kinds}
+                  **(extra_config or {}),
+                  "character_directions": {k: [round(float(x), 6) for x in v]
+                                           for k, v in self.character_directions.items()},
+                  "captions": self.captions, "kinds": self.kinds}
         return save_model_folder(folder, config, tensors)
 
 
@@ -147,7 +163,6 @@ class RetrievalEngine:
         self.model = sound_model
         self.text = text_encoder
         self._caption_words = [words_of(c) for c in index.captions]
-        self._character_directions = None
         self.silence = sound_model.silence_frame()
 
     def scores(self, prompt: str, query: np.ndarray) -> np.ndarray:
@@ -225,19 +240,13 @@ class RetrievalEngine:
         return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None,
                             sound.semitones)
 
-    def character_directions(self) -> dict:
-        """Latent directions of the character words (computed once, from the captions)."""
-        if self._character_directions is None:
-            self._character_directions = caption_directions(self.index)
-        return self._character_directions
-
     def _decode(self, prompt, seed, latents, neighbours, seconds,
                 semitones: float = 0.0, shape: bool = False) -> list[GeneratedSound]:
         """``shape``: apply the prompt's character words to the latents first (a fresh
         generation; variations start from latents that already have them)."""
         if shape:
             rate = self.model.sample_rate / self.model.samples_per_latent
-            latents = [shape_latents(z, self.silence, prompt, self.character_directions(), rate)
+            latents = [shape_latents(z, self.silence, prompt, self.index.character_directions, rate)
                        for z in latents]
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
                              seconds, semitones, drive=drive_for(prompt))

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import QLabel, QSplitter, QStackedWidget
 
 from sketchpad.ui.spectrogram_view import SpectrogramView
@@ -11,6 +11,9 @@ from sketchpad.ui.waveform_view import WaveformView
 HINT = ("Type a prompt above and press Enter,\n"
         "or drop audio files here (WAV, FLAC, OGG, Opus, MP3, AIFF)\n\n"
         "(Help > Open Demo Sound plays a bundled groove)")
+
+
+VIEW_DELAY_MS = 16  # one display frame
 
 
 class SoundView(QStackedWidget):
@@ -32,13 +35,34 @@ class SoundView(QStackedWidget):
         hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
         self.addWidget(hint)
         self.addWidget(self.splitter)
+        self._pending = None
+        self._scheduled = False
+        self._playhead_s = 0.0
 
     def set_clip(self, clip) -> None:
+        """Show ``clip`` a frame later (the latest one asked for wins).
+
+        A new generation repaints the tile grid and these two views; painted together
+        that is one 35-55 ms stretch on this project's CPU, long enough to be felt and
+        to starve the audio callback of the interpreter lock. A zero-time timer still
+        lands in the same pass of the event loop as the tiles' paint; a frame's delay
+        puts the views' paint in a pass of its own."""
+        self._pending = clip
+        if not self._scheduled:
+            self._scheduled = True
+            QTimer.singleShot(VIEW_DELAY_MS, self._show_pending)
+
+    def _show_pending(self) -> None:
+        self._scheduled = False
+        clip = self._pending
+        self._pending = None
         self.waveform.set_clip(clip)
         self.spectrogram.set_clip(clip)
+        self.set_playhead(self._playhead_s)
         self.setCurrentIndex(1 if clip is not None else 0)
 
     def set_playhead(self, seconds: float) -> None:
+        self._playhead_s = seconds
         self.waveform.set_playhead(seconds)
         self.spectrogram.set_playhead(seconds)
 

@@ -66,6 +66,20 @@ def test_index_round_trip(engine):
     assert len(index) == len(ITEMS) and index.captions[0] == ITEMS[0].caption
     assert index.midi_notes[0] == -1 and index.midi_notes[2] == 60  # drums carry no pitch
     assert index.latent(2).shape[:2] == (1, 16)
+    # The character words' directions are measured when the index is written, and read back:
+    # these few captions have no instrument with three bright and three dark sounds.
+    assert index._character_directions == {}
+
+
+def test_shipped_index_carries_its_character_directions():
+    from sketchpad.engine.character import caption_directions
+    from sketchpad.engine.registry import DEFAULT_SOUND_MODEL, find_model
+
+    index = RetrievalIndex.load(find_model(f"{DEFAULT_SOUND_MODEL}-retrieval"))
+    stored = index._character_directions
+    assert set(stored) == {"bright", "dark", "hard", "soft"}
+    measured = caption_directions(index)
+    assert all(np.allclose(stored[k], measured[k], atol=1e-5) for k in stored)
 
 
 def test_prompt_finds_matching_sounds(engine):

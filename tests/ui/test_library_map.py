@@ -66,7 +66,7 @@ def test_import_hover_click_and_synthesise(qtbot, window, tmp_path):
     qtbot.waitUntil(lambda: window.project.clip is not None
                     and window.project.clip.source_path == panel.library.path(target), timeout=10000)
     assert panel.map.selected_index == target
-    assert window.waveform.clip is window.project.clip
+    qtbot.waitUntil(lambda: window.waveform.clip is window.project.clip, timeout=2000)  # a frame later
 
     # Click empty space: a new sound synthesised from the anchors around that point.
     spot = _empty_spot(panel)

@@ -23,7 +23,7 @@ def test_dropped_file_fills_both_views(qtbot, window, tmp_path):
     source = sf.read(path, dtype="float32")[0]
     np.testing.assert_allclose(clip.samples, source, atol=1e-6)
     # Waveform view: one curve per channel, drawn from the pyramid over the whole clip.
-    assert window.waveform.clip is clip
+    qtbot.waitUntil(lambda: window.waveform.clip is clip, timeout=2000)  # the views follow a frame later
     curves = window.waveform._curves
     assert len(curves) == 2
     x, y = curves[0].getData()
