@@ -36,7 +36,7 @@ def refined_mel_l1(vae, wave: np.ndarray, steps: int = 100, lr: float = 0.03) ->
     for step in range(steps + 1):
         error = torch.abs(vae.decoder(z) - mel).mean()
         if step in CHECKPOINTS or step == steps:
-            errors[step] = float(error)
+            errors[step] = error.item()
         if step == steps:
             break
         optimiser.zero_grad()
