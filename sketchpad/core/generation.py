@@ -73,7 +73,8 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[
             ctx.progress((i + 1) / len(sounds), "analysing")
         origin = Origin(prompt=sound.prompt, seed=seed, index=i,
                         model=f"{engine.name}:{engine.model.name}",
-                        root_note=parse_note(sound.prompt), semitones=sound.semitones,
+                        root_note=sound.note if sound.note is not None else parse_note(sound.prompt),
+                        semitones=sound.semitones,
                         gain=sound.gain, drive=sound.drive)
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
                                origin=origin, latents=sound.latents))

@@ -28,15 +28,18 @@ class GeneratedSound:
     semitones: float = 0.0  # transposition applied after decoding to reach the asked pitch
     gain: float = 1.0  # level applied after decoding (peak normalisation)
     drive: float = 0.0  # saturation applied after transposing (see engine.character)
+    note: int | None = None  # the MIDI note it was made to sound at, when one was asked for
 
 
 def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
                   neighbours: list, seconds: float | None, semitones: float = 0.0,
-                  tune_to: int | None = None, drive: float = 0.0) -> list[GeneratedSound]:
+                  tune_to: int | None = None, drive: float = 0.0,
+                  note: int | None = None) -> list[GeneratedSound]:
     """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
 
     With ``tune_to`` (a MIDI note), each sound's played note is measured and the
-    transposing corrects it to that note, as a sampler's tuning would."""
+    transposing corrects it to that note, as a sampler's tuning would. ``note``: the
+    note the sounds were transposed to otherwise (each result's ``note``)."""
     rate = model.sample_rate
     longest = max(z.shape[2] for z in latents)
     batch = np.concatenate([fit_frames(z, longest, silence) for z in latents], axis=0)
@@ -57,5 +60,6 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
         peak = float(np.max(np.abs(clip))) if clip.size else 0.0
         gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
         results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
-                                      neighbours[i], shift, gain, drive))
+                                      neighbours[i], shift, gain, drive,
+                                      tune_to if tune_to is not None else note))
     return results

@@ -227,7 +227,7 @@ class RetrievalEngine:
             z = z + variation * 0.15 * rng.standard_normal(z.shape).astype(np.float32)
             latents.append(z)
             neighbours.append(tuple(self.index.captions[m] for m in members))
-        return self._decode(prompt, seed, latents, neighbours, seconds, shift, shape=True)
+        return self._decode(prompt, seed, latents, neighbours, seconds, shift, shape=True, note=pitch)
 
     def variations(self, sound: GeneratedSound, *, count: int = 8, seed: int = 0,
                    amount: float = 0.5) -> list[GeneratedSound]:
@@ -241,7 +241,7 @@ class RetrievalEngine:
                             sound.semitones)
 
     def _decode(self, prompt, seed, latents, neighbours, seconds,
-                semitones: float = 0.0, shape: bool = False) -> list[GeneratedSound]:
+                semitones: float = 0.0, shape: bool = False, note: int | None = None) -> list[GeneratedSound]:
         """``shape``: apply the prompt's character words to the latents first (a fresh
         generation; variations start from latents that already have them)."""
         if shape:
@@ -249,4 +249,4 @@ class RetrievalEngine:
             latents = [shape_latents(z, self.silence, prompt, self.index.character_directions, rate)
                        for z in latents]
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
-                             seconds, semitones, drive=drive_for(prompt))
+                             seconds, semitones, drive=drive_for(prompt), note=note)

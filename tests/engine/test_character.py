@@ -114,9 +114,11 @@ def test_the_generator_hears_character_words(generator):
     long = generator.generate("long synth pad", count=4, seed=3)
     assert sum(sounding_seconds(s.audio, RATE) < sounding_seconds(lo.audio, RATE)
                for s, lo in zip(short, long)) >= 3
-    _, _, low, _ = generator._condition("low piano", None)
-    _, _, high, _ = generator._condition("high piano", None)
-    assert low + 24 <= high
+    _, _, low, low_shift = generator._condition("low piano", None)
+    _, _, high, high_shift = generator._condition("high piano", None)
+    assert low + low_shift + 24 <= high + high_shift
+    # The sound is tuned to the register's note and says so (the keys play from it).
+    assert generator.generate("high piano", count=1, seed=3)[0].note == high + high_shift
     distorted = generator.generate("distorted bass", count=2, seed=3)
     assert all(s.drive > 0 for s in distorted)
     assert all(s.drive == 0 for s in generator.generate("clean bass", count=2, seed=3))
