@@ -98,6 +98,13 @@ def shape_latents(z: np.ndarray, silence: np.ndarray, prompt: str, directions: d
     return z.astype(np.float32)
 
 
+def shape_generated(latents: list[np.ndarray], prompt: str, model, silence: np.ndarray,
+                    directions: dict[str, np.ndarray]) -> list[np.ndarray]:
+    """:func:`shape_latents` on each (1, C, L) latent of a fresh generation by ``model``."""
+    rate = model.sample_rate / model.samples_per_latent
+    return [shape_latents(z, silence, prompt, directions, rate) for z in latents]
+
+
 def drive_for(prompt: str) -> float:
     return DRIVE if "distorted" in qualities_asked(prompt) else 0.0
 

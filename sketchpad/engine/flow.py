@@ -278,17 +278,15 @@ class FlowEngine:
 
     def _condition(self, prompt: str, pitch: int | None):
         from sketchpad.audio.pitch import parse_note, strip_note
-        from sketchpad.engine.prompt_words import register_word, resolve_register
+        from sketchpad.engine.prompt_words import register_for
         from sketchpad.engine.text import clean_prompt
 
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
         words = strip_note(prompt) or prompt  # the note is its own condition
         text = self.text.embed([words])[0]
-        register, rest = register_word(words)
-        if pitch is None and register is not None and self.captions is not None:
-            pitch, drum = resolve_register(self.captions.embeddings, self.captions.midi_notes,
-                                           self.captions.captions, self.text.embed([rest])[0], register, rest)
+        if pitch is None and self.captions is not None:
+            pitch, drum = register_for(words, self.captions, self.text)
             if drum is not None:  # the register's drum by name
                 text = self.text.embed([drum])[0]
         trained = nearest_trained_note(pitch) if pitch is not None else None
@@ -302,15 +300,13 @@ class FlowEngine:
     def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False):
         """Decode; ``shape``: apply the prompt's character words to the latents first
         (a fresh generation; variations start from latents that already have them)."""
-        from sketchpad.engine.character import drive_for, shape_latents
+        from sketchpad.engine.character import drive_for, shape_generated
         from sketchpad.engine.generated import decode_sounds
 
         latents = [z[None] for z in self.generator.projection.to_latents(coefficients)]
         if shape:
-            rate = self.model.sample_rate / self.model.samples_per_latent
             directions = self.captions.character_directions if self.captions is not None else {}
-            latents = [shape_latents(z, self.silence, prompt, directions, rate)
-                       for z in latents]
+            latents = shape_generated(latents, prompt, self.model, self.silence, directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents,
                              [()] * len(latents), seconds, semitones, tune_to=pitch,
                              drive=drive_for(prompt))

@@ -74,6 +74,16 @@ def register_word(prompt: str) -> tuple[str | None, str]:
     return None, prompt
 
 
+def register_for(words: str, index, text_encoder) -> tuple[int | None, str | None]:
+    """``(note, drum text)`` that a register word in ``words`` asks for, looked up among a
+    RetrievalIndex's captions (see :func:`resolve_register`); ``(None, None)`` without one."""
+    register, rest = register_word(words)
+    if register is None:
+        return None, None
+    return resolve_register(index.embeddings, index.midi_notes, index.captions,
+                            text_encoder.embed([rest])[0], register, rest)
+
+
 def resolve_register(embeddings: np.ndarray, midi_notes: np.ndarray, captions: list[str],
                      query: np.ndarray, word: str, rest: str,
                      neighbours: int = REGISTER_NEIGHBOURS) -> tuple[int | None, str | None]:

@@ -22,11 +22,11 @@ import numpy as np
 import torch
 
 from sketchpad.audio.pitch import parse_note
-from sketchpad.engine.character import caption_directions, drive_for, shape_latents
+from sketchpad.engine.character import caption_directions, drive_for, shape_generated
 from sketchpad.engine.generated import GeneratedSound, decode_sounds
 from sketchpad.engine.latent_frames import fit_frames
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
-from sketchpad.engine.prompt_words import register_word, resolve_register
+from sketchpad.engine.prompt_words import register_for
 from sketchpad.errors import SketchpadError
 
 INDEX_KIND = "retrieval-index"
@@ -210,10 +210,8 @@ class RetrievalEngine:
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
         query, wording = self.text.embed([prompt])[0], prompt
-        register, rest = register_word(prompt)
-        if pitch is None and register is not None:
-            pitch, text = resolve_register(self.index.embeddings, self.index.midi_notes, self.index.captions,
-                                           self.text.embed([rest])[0], register, rest)
+        if pitch is None:
+            pitch, text = register_for(prompt, self.index, self.text)
             if text is not None:  # a drum: the register's drum by name
                 query, wording = self.text.embed([text])[0], text
         top, probabilities, shift = self._candidates(self.scores(wording, query), pitch)
@@ -245,8 +243,7 @@ class RetrievalEngine:
         """``shape``: apply the prompt's character words to the latents first (a fresh
         generation; variations start from latents that already have them)."""
         if shape:
-            rate = self.model.sample_rate / self.model.samples_per_latent
-            latents = [shape_latents(z, self.silence, prompt, self.index.character_directions, rate)
-                       for z in latents]
+            latents = shape_generated(latents, prompt, self.model, self.silence,
+                                      self.index.character_directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
                              seconds, semitones, drive=drive_for(prompt), note=note)

@@ -50,7 +50,7 @@ class SoundView(QStackedWidget):
         self._pending = clip
         if not self._scheduled:
             self._scheduled = True
-            QTimer.singleShot(VIEW_DELAY_MS, self._show_pending)
+            QTimer.singleShot(VIEW_DELAY_MS, self, self._show_pending)  # dropped if the view is gone
 
     def _show_pending(self) -> None:
         self._scheduled = False

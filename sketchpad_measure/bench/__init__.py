@@ -32,10 +32,8 @@ def machine_summary() -> str:
 def rate_stats(values: list[float]) -> dict:
     """Percentiles of a real-time factor: higher is better, so p95 is the slow tail."""
     ordered = sorted(values)
-    stats = {**percentiles(values), "p95": ordered[max(0, int(0.05 * (len(values) - 1)))],
-             "slowest": ordered[0]}
-    del stats["max"]
-    return stats
+    return {"p50": statistics.median(ordered), "p95": ordered[max(0, int(0.05 * (len(values) - 1)))],
+            "slowest": ordered[0], "runs": len(ordered)}
 
 
 # The JSON keys, in order, with the unit and what each measures (for the text output).
