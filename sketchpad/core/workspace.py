@@ -161,7 +161,7 @@ class Workspace:
             save_session(folder, session, ctx)
             release_free_memory()  # a quiet moment after a change: give freed buffers back
 
-        self.jobs.submit("autosave", save, lane="io",
+        self.jobs.submit("autosave", save, lane="save",
                          on_error=lambda message: self.failed.emit(f"Autosave failed: {message}"))
 
     def save_now(self, session: Session) -> None:

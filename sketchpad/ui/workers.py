@@ -23,7 +23,9 @@ from sketchpad.threads import lower_this_thread_priority
 log = logging.getLogger(__name__)
 
 # "train" holds fine-tuning, which runs for minutes and must not block the model lane.
-LANES = {"model": 1, "io": 2, "train": 1}
+# "save" holds the autosave, which must not wait behind beat tracking or a blend render
+# on the io lane: a session killed then would lose seconds of edits.
+LANES = {"model": 1, "io": 2, "train": 1, "save": 1}
 _STILL_RUNNING: list = []  # workers whose job outlived shutdown: kept alive, never destroyed
 
 
