@@ -83,9 +83,10 @@ def shape_latents(z: np.ndarray, silence: np.ndarray, prompt: str, directions: d
     asked = qualities_asked(prompt)
     shift = sum((STEER_AMOUNT * directions[q] for q in asked if q in directions),
                 np.zeros(z.shape[1], np.float32))
+    loudness = _loudness(z, silence)
+    peak = int(np.argmax(loudness))  # of the sound as generated: the move below scales with it
     if np.any(shift):
-        z = z + shift[None, :, None] * _loudness(z, silence)[None, None, :]
-    peak = int(np.argmax(_loudness(z, silence)))
+        z = z + shift[None, :, None] * loudness[None, None, :]
     if "fast decay" in asked:
         t = np.maximum(np.arange(z.shape[2]) - peak - SHORT_HOLD_S * frame_rate_hz, 0.0) / frame_rate_hz
         gain = np.exp(-t / SHORT_DECAY_S).astype(np.float32)

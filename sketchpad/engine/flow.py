@@ -252,9 +252,9 @@ def load_flow_engine(model_name=None, device: str | None = None) -> "FlowEngine"
     captions = None
     index_folder = folder.parent / f"{generator.info.get('sound_model')}-retrieval"
     if index_folder.is_dir():  # optional: without it, "low" and "high" are only words
-        from sketchpad.engine.retrieval import RetrievalIndex
+        from sketchpad.engine.retrieval import shared_index
 
-        captions = RetrievalIndex.load(index_folder)
+        captions = shared_index(index_folder)
     return FlowEngine(generator, model, shared_text_encoder(), captions)
 
 
@@ -297,9 +297,11 @@ class FlowEngine:
         return np.stack([np.random.default_rng([seed, salt, i]).standard_normal(size).astype(np.float32)
                          for i in range(count)])
 
-    def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False):
+    def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False,
+                note=None):
         """Decode; ``shape``: apply the prompt's character words to the latents first
-        (a fresh generation; variations start from latents that already have them)."""
+        (a fresh generation; variations start from latents that already have them);
+        ``note``: the note the results sound at when no ``pitch`` tunes them."""
         from sketchpad.engine.character import drive_for, shape_generated
         from sketchpad.engine.generated import decode_sounds
 
@@ -309,7 +311,7 @@ class FlowEngine:
             latents = shape_generated(latents, prompt, self.model, self.silence, directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents,
                              [()] * len(latents), seconds, semitones, tune_to=pitch,
-                             drive=drive_for(prompt))
+                             drive=drive_for(prompt), note=note)
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
                  pitch: int | None = None, velocity: int | None = None, variation: float = 0.3,
@@ -337,4 +339,4 @@ class FlowEngine:
         coefficients = self.generator.sample(
             text, [note] * count, [None] * count, self._noise(seed, count, salt=7919),
             steps=self.steps, guidance=self.guidance, start=start, start_time=start_time)
-        return self._finish(prompt, seed, coefficients, None, sound.semitones)
+        return self._finish(prompt, seed, coefficients, None, sound.semitones, note=sound.note)

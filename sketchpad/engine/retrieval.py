@@ -18,6 +18,9 @@ from __future__ import annotations
 
 import re
 
+import threading
+from pathlib import Path
+
 import numpy as np
 import torch
 
@@ -136,6 +139,24 @@ def build_index(sound_model, text_encoder, items, load, progress=None) -> Retrie
                           [i.caption for i in items], [i.kind for i in items])
 
 
+_loaded: dict[tuple[str, int], RetrievalIndex] = {}
+_loaded_lock = threading.Lock()
+
+
+def shared_index(folder) -> RetrievalIndex:
+    """The index in ``folder``, loaded once per process and shared (read-only) by both
+    prompt engines; reloaded when its weights file changes (a rebuilt index)."""
+    folder = Path(folder).resolve()
+    key = (str(folder), (folder / "weights.safetensors").stat().st_mtime_ns
+           if (folder / "weights.safetensors").exists() else 0)
+    with _loaded_lock:
+        if key not in _loaded:
+            for stale in [k for k in _loaded if k[0] == key[0]]:
+                del _loaded[stale]
+            _loaded[key] = RetrievalIndex.load(folder)
+        return _loaded[key]
+
+
 def load_retrieval_engine(model_name=None, device: str | None = None) -> "RetrievalEngine":
     """The index built with sound model ``model_name`` (default: the shipped one)."""
     from sketchpad.engine.model import SoundModel
@@ -144,7 +165,7 @@ def load_retrieval_engine(model_name=None, device: str | None = None) -> "Retrie
 
     name = str(model_name or DEFAULT_SOUND_MODEL)
     folder = find_model(f"{name.rstrip('/')}-retrieval")
-    index = RetrievalIndex.load(folder)
+    index = shared_index(folder)
     config, _ = read_model_folder(folder)
     # The sound model sits beside its index (the shipped pair, or a user's trained pair).
     beside = folder.parent / str(config.get("sound_model"))
@@ -236,7 +257,7 @@ class RetrievalEngine:
             latents.append(sound.latents + amount * 0.2 * rng.standard_normal(
                 sound.latents.shape).astype(np.float32))
         return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None,
-                            sound.semitones)
+                            sound.semitones, note=sound.note)
 
     def _decode(self, prompt, seed, latents, neighbours, seconds,
                 semitones: float = 0.0, shape: bool = False, note: int | None = None) -> list[GeneratedSound]:

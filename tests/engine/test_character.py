@@ -118,7 +118,10 @@ def test_the_generator_hears_character_words(generator):
     _, _, high, high_shift = generator._condition("high piano", None)
     assert low + low_shift + 24 <= high + high_shift
     # The sound is tuned to the register's note and says so (the keys play from it).
-    assert generator.generate("high piano", count=1, seed=3)[0].note == high + high_shift
+    high_piano = generator.generate("high piano", count=1, seed=3)[0]
+    assert high_piano.note == high + high_shift
+    # "More like this" keeps the note, so the variations play from the same key.
+    assert all(v.note == high_piano.note for v in generator.variations(high_piano, count=2, seed=1))
     distorted = generator.generate("distorted bass", count=2, seed=3)
     assert all(s.drive > 0 for s in distorted)
     assert all(s.drive == 0 for s in generator.generate("clean bass", count=2, seed=3))
