@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from sketchpad.audio.descriptors import spectral_centroid
-from sketchpad.engine.character import STEER_AMOUNT, caption_directions, drive_for, saturate, shape_latents
+from sketchpad.engine.character import SHAPING, caption_directions, drive_for, saturate, shape_latents
 from sketchpad.engine.prompt_engines import load_prompt_engine
 from sketchpad.engine.prompt_words import (qualities_asked, register_word, resolve_register,
                                            velocity_from_words)
@@ -57,11 +57,34 @@ def _decaying(frames=40, channels=4):
 def test_steering_moves_loud_frames_and_leaves_silence_alone():
     z, silence = _decaying()
     direction = np.array([1.0, -1.0, 0.0, 0.0], np.float32)
-    moved = shape_latents(z, silence, "bright pad", {"bright": direction, "dark": -direction}, 43.0)
+    shaping = SHAPING["mel-vae"]
+    moved = shape_latents(z, silence, "bright pad", {"bright": direction, "dark": -direction}, 43.0,
+                          shaping)
     change = moved - z
-    assert change[0, 0, 2] == pytest.approx(STEER_AMOUNT)  # the whole step at the loudest frame
+    assert change[0, 0, 2] == pytest.approx(shaping.steer)  # the whole step at the loudest frame
     assert np.all(change[0, :, 30:] == 0)  # silent frames stay silent
     assert np.allclose(shape_latents(z, silence, "pad", {"bright": direction}, 43.0), z)
+
+
+def test_soft_slows_the_attack_and_punchy_shortens_a_slow_rise():
+    z, silence = _decaying()
+    v2, v01 = SHAPING["mel-vae"], SHAPING["sound-vae"]
+    soft = shape_latents(z, silence, "soft pad", {}, 43.0, v2)
+    def level(x):
+        return np.linalg.norm(x[0] - silence[:, None], axis=0)
+
+    level = level(soft) / level(z).clip(1e-9)
+    assert level[1] < 0.2 and level[2] < level[3] < level[4] < 1.0  # fades in from the onset
+    assert np.allclose(soft[..., 7:], z[..., 7:])  # after 120 ms the sound is as it was
+    swell = np.ones((1, 4, 40), np.float32) * np.concatenate(
+        [np.linspace(0.3, 1.0, 15), np.exp(-np.arange(25) / 8.0)]).astype(np.float32)[None, None, :]
+    punchy = shape_latents(swell, silence, "punchy pad", {}, 43.0, v2)
+    loudness = np.linalg.norm(punchy[0] - silence[:, None], axis=0)
+    assert int(np.argmax(loudness)) <= 2  # the 14-frame swell now rises within 35 ms
+    assert punchy.shape[2] < swell.shape[2]
+    # v0.1's latent measured worse with this shaping, so it has none there.
+    assert np.allclose(shape_latents(swell, silence, "punchy pad", {}, 43.0, v01), swell)
+    assert np.allclose(shape_latents(z, silence, "soft pad", {}, 43.0, v01), z)
 
 
 def test_short_fades_the_tail_and_long_stretches_it():
