@@ -101,7 +101,9 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
         residual = round_trip_residual(model, clip.samples, base)
         if ctx is not None:
             ctx.check()
-    audio = model.decode(apply_sliders(base, state, model.directions))
+    # with a residual to add, the network alone: its own error is in the residual too
+    keeps_detail = residual is not None and state.detail > 0
+    audio = model.decode(apply_sliders(base, state, model.directions), refine=not keeps_detail)
     semitones = clip.origin.semitones
     if semitones:
         audio = np.stack([transpose(audio[:, c], semitones)

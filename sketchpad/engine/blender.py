@@ -146,11 +146,12 @@ class Blender:
         return out * np.float32(recipe.detail)
 
     # -- audio ----------------------------------------------------------------------------
-    def decode(self, latents: np.ndarray) -> np.ndarray:
-        return self.model.decode(latents, frames=self.frames)
+    def decode(self, latents: np.ndarray, refine: bool = True) -> np.ndarray:
+        return self.model.decode(latents, frames=self.frames, refine=refine)
 
     def render(self, recipe: BlendRecipe) -> np.ndarray:
-        return add_detail(self.decode(self.latents(recipe)), self.residual(recipe), 1.0)
+        residual = self.residual(recipe)
+        return add_detail(self.decode(self.latents(recipe), refine=residual is None), residual, 1.0)
 
     def mix(self, alpha: float, mode: str = "linear", detail: float = 1.0) -> np.ndarray:
         return self.render(BlendRecipe("mix", alpha=float(alpha), interpolation=mode, detail=detail))

@@ -146,9 +146,11 @@ class SoundModel:
         return out
 
     @falls_back_to_cpu
-    def decode(self, latents: np.ndarray, frames: int | None = None) -> np.ndarray:
+    def decode(self, latents: np.ndarray, frames: int | None = None, refine: bool = True) -> np.ndarray:
         """Latents (channels, latent_channels, L) or (latent_channels, L) ->
-        audio float32 (frames, channels); ``frames`` trims to a known length."""
+        audio float32 (frames, channels); ``frames`` trims to a known length.
+        ``refine=False``: the vocoder stage without its Griffin-Lim refinement (see
+        :meth:`sketchpad.engine.vocoder.Vocoder.render`); v0.1 models ignore it."""
         z = np.asarray(latents, np.float32)
         if z.ndim == 2:
             z = z[None]
@@ -159,14 +161,15 @@ class SoundModel:
         out = np.empty((z.shape[0], total * self.samples_per_latent), np.float32)
         with torch.inference_mode():
             for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
-                self._decode_pass(z, first, last, lo, hi, out[:, first * self.samples_per_latent:])
+                self._decode_pass(z, first, last, lo, hi, out[:, first * self.samples_per_latent:],
+                                  refine)
         audio = out.T
         if frames is not None:
             audio = audio[:frames]
         return np.ascontiguousarray(audio)
 
     @falls_back_to_cpu
-    def decode_span(self, latents: np.ndarray, first: int, last: int) -> np.ndarray:
+    def decode_span(self, latents: np.ndarray, first: int, last: int, refine: bool = True) -> np.ndarray:
         """Audio of latent frames [first, last) of ``latents`` (channels, latent_channels, L):
         float32 (channels, (last - first) * samples_per_latent), the same samples the whole
         decode gives there, so a song can be decoded piece by piece ahead of the playhead."""
@@ -176,10 +179,10 @@ class SoundModel:
         out = np.empty((latents.shape[0], (last - first) * self.samples_per_latent), np.float32)
         lo, hi = max(0, first - CONTEXT_LATENT_FRAMES), min(total, last + CONTEXT_LATENT_FRAMES)
         with torch.inference_mode():
-            self._decode_pass(latents, first, last, lo, hi, out)
+            self._decode_pass(latents, first, last, lo, hi, out, refine)
         return out
 
-    def _decode_pass(self, z, first, last, lo, hi, out) -> None:
+    def _decode_pass(self, z, first, last, lo, hi, out, refine: bool = True) -> None:
         """Decode frames [lo, hi) and write the samples of [first, last) to the start of ``out``."""
         step = self.samples_per_latent
         x = torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device)
@@ -188,7 +191,7 @@ class SoundModel:
         if self.vocoder is None:
             wave = decoded.float().cpu().numpy()
         else:
-            wave = self.vocoder.render(decoded.float().cpu().numpy(), (hi - lo) * step)
+            wave = self.vocoder.render(decoded.float().cpu().numpy(), (hi - lo) * step, refine)
         out[:, : (last - first) * step] = wave[:, (first - lo) * step: (last - lo) * step]
 
     def reconstruct(self, audio: np.ndarray) -> np.ndarray:

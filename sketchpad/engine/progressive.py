@@ -75,7 +75,8 @@ class ProgressiveRender:
         for i, (first, last) in enumerate(piece_spans(total, start)):
             if ctx is not None:
                 ctx.check()  # a newer render may be waiting for this worker
-            audio = model.decode_span(latents, first, last).T  # (samples, channels)
+            # with a residual, the network alone: its own error is in the residual too
+            audio = model.decode_span(latents, first, last, refine=residual is None).T  # (samples, channels)
             lo, hi = first * step, min(last * step, self.frames)
             audio = audio[: hi - lo]
             if residual is not None:

@@ -5,7 +5,9 @@ import sys
 from pathlib import Path
 
 import numpy as np
+import pytest
 import soundfile as sf
+import torch
 
 from sketchpad.core.clip import load_clip
 from sketchpad.core.generation import reshape_clip
@@ -15,6 +17,28 @@ from sketchpad.engine.latent_ops import SliderState
 from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 
 RATE = 44100
+
+
+@pytest.fixture(scope="module")
+def tiny_mel_model(tmp_path_factory):
+    """A v2 pair (latent model over the mel + vocoder network) whose vocoder refines with
+    Griffin-Lim: edits with a residual skip the refinement, so the ends must still be exact."""
+    from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
+    from sketchpad.engine.model import SoundModel, save_sound_model
+    from sketchpad.engine.vocoder import MelVocoderNet, VocoderConfig, save_vocoder
+
+    torch.manual_seed(0)
+    root = tmp_path_factory.mktemp("mel")
+    voc = save_vocoder(root / "voc", MelVocoderNet(VocoderConfig(dim=16, blocks=1)), name="voc",
+                       extra_config={"refine_iterations": 4, "refine_shape": 0.5})
+    vae = MelVAE(MelVAEConfig(latent_channels=8, dim=16, encoder_blocks=1, decoder_blocks=1))
+    folder = save_sound_model(root / "mel", vae, name="mel", extra_config={"vocoder": str(voc)})
+    model = SoundModel.load(folder, device="cpu")
+    assert model.vocoder.refine_iterations == 4 and model.notice is None  # the network, not the fallback
+    return model
+
+
+BOTH_KINDS = pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_mel_model"])
 
 
 def _song(seconds, pitch, seed):
@@ -36,7 +60,9 @@ def test_residual_helpers_fit_lengths_and_channels():
     assert w.shape == (20, 1) and w[0, 0] == 0 and w[-1, 0] == 1 and np.all(np.diff(w[:, 0]) >= 0)
 
 
-def test_mix_ends_give_back_the_files(tiny_model):
+@BOTH_KINDS
+def test_mix_ends_give_back_the_files(model_fixture, request):
+    tiny_model = request.getfixturevalue(model_fixture)
     a, b = _song(2.0, 220, 0), _song(2.5, 330, 1)
     blender = Blender.from_audio(tiny_model, a, b)
     np.testing.assert_allclose(blender.mix(0.0), a, atol=1e-4)
@@ -52,7 +78,9 @@ def test_mix_ends_give_back_the_files(tiny_model):
     np.testing.assert_allclose(held[:quarter], a[:quarter], atol=1e-4)
 
 
-def test_slider_detail_keeps_the_file(tiny_model, tmp_path):
+@BOTH_KINDS
+def test_slider_detail_keeps_the_file(model_fixture, request, tmp_path):
+    tiny_model = request.getfixturevalue(model_fixture)
     path = tmp_path / "song.wav"
     sf.write(path, _song(1.5, 262, 2), RATE, subtype="FLOAT")
     clip = load_clip(path)

@@ -107,3 +107,11 @@ def test_vocoders_are_not_listed_as_sound_models(tmp_path, monkeypatch, saved):
     shutil.copytree(saved, user_models_dir() / "my-vocoder")
     names = [p.name for p in list_models()]
     assert "my-vocoder" not in names and names  # the shipped sound model is still there
+
+
+def test_refine_false_is_the_network_alone(saved):
+    mel, samples = _mel()
+    refining = Vocoder.load(saved, device="cpu", refine_iterations=4)
+    alone = Vocoder.load(saved, device="cpu", refine_iterations=0).render(mel, samples)
+    assert np.array_equal(refining.render(mel, samples, refine=False), alone)
+    assert not np.allclose(refining.render(mel, samples), alone, atol=1e-4)
