@@ -72,7 +72,7 @@ def main(argv=None) -> int:
         rows = measure(model)
         songs, blend = rows[:-1], rows[-1]["blend_rtf_60s"]
         print(f"{label:20s} move MR-STFT {[round(r['move_mrstft'], 3) for r in songs]}  "
-              f"untouched {[f'{r['untouched_max_diff']:.1e}' for r in songs]}  "
+              f"untouched {[format(r['untouched_max_diff'], '.1e') for r in songs]}  "
               f"first move {[round(r['first_move_s'], 2) for r in songs]} s  "
               f"60 s blend {[round(r, 1) for r in blend]}x", flush=True)
     return 0
