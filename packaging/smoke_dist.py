@@ -27,6 +27,7 @@ import zipfile
 from pathlib import Path
 
 from sketchpad.engine.registry import DEFAULT_SOUND_MODEL
+from sketchpad.engine.vocoder import DEFAULT_VOCODER
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -36,6 +37,10 @@ REQUIRED_DATA = (
     f"models/{DEFAULT_SOUND_MODEL}/weights.safetensors",
     f"models/{DEFAULT_SOUND_MODEL}-retrieval/config.json",
     f"models/{DEFAULT_SOUND_MODEL}-retrieval/weights.safetensors",
+    f"models/{DEFAULT_SOUND_MODEL}-flow/config.json",
+    f"models/{DEFAULT_SOUND_MODEL}-flow/weights.safetensors",
+    f"models/{DEFAULT_VOCODER}/config.json",
+    f"models/{DEFAULT_VOCODER}/weights.safetensors",
     "resources/theme/dark.qss",
     "resources/icons/sketchpad.svg",
     "resources/sounds/demo-groove.flac",

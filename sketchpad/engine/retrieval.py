@@ -105,11 +105,15 @@ class RetrievalIndex:
         low, high = self.latents.min(axis=1), self.latents.max(axis=1)
         latent_scales = (np.maximum(high - low, 1e-6) / 254.0).astype(np.float32)
         latent_offsets = ((high + low) / 2).astype(np.float32)
-        quantised = np.round((self.latents - latent_offsets[:, None]) / latent_scales[:, None])
+        quantised = np.clip(np.round((self.latents - latent_offsets[:, None]) / latent_scales[:, None]),
+                            -127, 127).astype(np.int8)
+        # The directions of what is stored, so a loaded index measures the same ones.
+        stored = RetrievalIndex(self.embeddings, quantised * latent_scales[:, None] + latent_offsets[:, None],
+                                self.offsets, self.midi_notes, self.captions, self.kinds)
         tensors = {
             "embeddings": torch.from_numpy(np.round(self.embeddings / scales[:, None]).astype(np.int8)),
             "embedding_scales": torch.from_numpy(scales.astype(np.float16)),
-            "latents": torch.from_numpy(np.ascontiguousarray(np.clip(quantised, -127, 127).astype(np.int8))),
+            "latents": torch.from_numpy(np.ascontiguousarray(quantised)),
             "latent_scales": torch.from_numpy(latent_scales),
             "latent_offsets": torch.from_numpy(latent_offsets),
             "offsets": torch.from_numpy(self.offsets),
@@ -118,7 +122,7 @@ class RetrievalIndex:
         config = {"kind": INDEX_KIND, "sound_model": sound_model, "items": len(self),
                   **(extra_config or {}),
                   "character_directions": {k: [round(float(x), 6) for x in v]
-                                           for k, v in self.character_directions.items()},
+                                           for k, v in stored.character_directions.items()},
                   "captions": self.captions, "kinds": self.kinds}
         return save_model_folder(folder, config, tensors)
 

@@ -159,7 +159,10 @@ class Vocoder:
         # magnitude of what it actually wrote is.
         s = self.config.spectral
         window = torch.hann_window(s.n_fft, device=spec.device)
-        start = torch.stft(wave, s.n_fft, s.hop_samples, window=window, center=True, return_complex=True)
+        # reflect padding needs more samples than half a window (a one-sample file has fewer)
+        pad_mode = "reflect" if wave.shape[-1] > s.n_fft // 2 else "constant"
+        start = torch.stft(wave, s.n_fft, s.hop_samples, window=window, center=True, pad_mode=pad_mode,
+                           return_complex=True)
         frames = min(start.shape[-1], log_mel.shape[-1])
         # contiguous: every Griffin-Lim step on a strided slice costs about 3x (measured)
         start, log_mel = start[..., :frames].contiguous(), log_mel[..., :frames].float().contiguous()

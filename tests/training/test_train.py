@@ -131,9 +131,9 @@ def test_refine_decoder_keeps_the_latent_space(tiny_data, tmp_path):
     (["--phrases", "3"], "--phrases cannot be combined with --refine-decoder"),
     ([], "No complete dataset"),
 ])
-def test_refine_decoder_refuses_bad_requests(tmp_path, extra, message):
+def test_refine_decoder_refuses_bad_requests(tmp_path, tiny_model_dir, extra, message):
     env = {**os.environ, "SKETCHPAD_HOME": str(tmp_path / "home")}
-    cmd = [sys.executable, "-m", "sketchpad", "train", "--refine-decoder", "sketch-vae",
+    cmd = [sys.executable, "-m", "sketchpad", "train", "--refine-decoder", str(tiny_model_dir),
            "--name", "r", "--data", str(tmp_path / "nothing"), *extra]
     result = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=120)
     assert result.returncode == 2
