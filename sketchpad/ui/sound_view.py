@@ -56,8 +56,11 @@ class SoundView(QStackedWidget):
         self._scheduled = False
         clip = self._pending
         self._pending = None
-        self.waveform.set_clip(clip)
+        # The spectrogram first: its new limits must be in place before the waveform's
+        # new time range reaches it through the link, or a longer clip is clamped to the
+        # previous clip's length.
         self.spectrogram.set_clip(clip)
+        self.waveform.set_clip(clip)
         self.set_playhead(self._playhead_s)
         self.setCurrentIndex(1 if clip is not None else 0)
 
