@@ -7,8 +7,8 @@ MiniLM; each step draws one rewording per sound. Conditions are dropped at
 random (text 10 %, note 20 %, velocity 50 %) so the model also works without
 them and classifier-free guidance has an unconditioned branch to push from.
 
-    python -m sketchpad.training.train_flow --index models/sketch-mel-retrieval \
-        --out models/sketch-mel-flow --steps 6000
+    python -m sketchpad.training.train_flow --index models/sketch-vae-retrieval \
+        --out models/sketch-vae-flow --steps 6000
 """
 
 from __future__ import annotations
