@@ -6,9 +6,10 @@ From the text alone the engines got 66-88 % of pairs right, so the words
 also act on the sound:
 
 - **bright / dark, punchy / soft**: a move along a direction of the latent
-  space measured from the training captions: a share (:data:`SHAPING`: a quarter on
-  v0.1's latent, half on v2's) of the mean difference between the latent summaries of sounds captioned "bright" and "dark" (or "hard" and
-  "soft") of the same instrument, averaged over instruments. Each frame moves
+  space measured from the training captions: a share (:data:`SHAPING`: a quarter
+  on v0.1's latent, half on v2's) of the mean difference between the latent
+  summaries of sounds captioned "bright" and "dark" (or "hard" and "soft") of
+  the same instrument, averaged over instruments. Each frame moves
   in proportion to its loudness, so silence stays silent.
 - **soft / punchy on the v2 (mel) latent**: besides the steer, "soft" fades the
   latent in over 120 ms from its first loud frame (a synth's attack knob) and

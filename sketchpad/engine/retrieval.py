@@ -17,7 +17,6 @@ frames concatenated, ``offsets`` (N + 1,) int64, ``midi_notes`` (N,) int16
 from __future__ import annotations
 
 import re
-
 import threading
 from pathlib import Path
 
@@ -151,8 +150,8 @@ def shared_index(folder) -> RetrievalIndex:
     """The index in ``folder``, loaded once per process and shared (read-only) by both
     prompt engines; reloaded when its weights file changes (a rebuilt index)."""
     folder = Path(folder).resolve()
-    key = (str(folder), (folder / "weights.safetensors").stat().st_mtime_ns
-           if (folder / "weights.safetensors").exists() else 0)
+    weights = folder / "weights.safetensors"
+    key = (str(folder), weights.stat().st_mtime_ns if weights.exists() else 0)
     with _loaded_lock:
         if key not in _loaded:
             for stale in [k for k in _loaded if k[0] == key[0]]:

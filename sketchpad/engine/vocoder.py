@@ -31,7 +31,7 @@ import torch
 from torch import nn
 
 from sketchpad.engine.device import compute_device, falls_back_to_cpu
-from sketchpad.engine.features import SpectralConfig, SpectralSettings
+from sketchpad.engine.features import SpectralConfig, SpectralSettings, stft
 from sketchpad.engine.layers import ConvNeXtBlock
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
 from sketchpad.engine import phase as phase_tools
@@ -126,10 +126,12 @@ class Vocoder:
 
         ``refine=False`` skips the Griffin-Lim refinement: the network alone, about 4x
         faster, for decodes whose own error cancels (a file's edits with its residual
-        added back, :mod:`sketchpad.engine.detail`). Long mels run in overlapping chunks whose overlaps are thrown away, so
-        the network's output equals one pass with no seams; Griffin-Lim
-        refinement runs per chunk (24 s), which differs from one pass only
-        within the thrown-away context's reach.
+        added back, :mod:`sketchpad.engine.detail`).
+
+        Long mels run in overlapping chunks whose overlaps are thrown away, so the
+        network's output equals one pass with no seams; Griffin-Lim refinement runs
+        per chunk (24 s), which differs from one pass only within the thrown-away
+        context's reach.
         """
         mel = np.asarray(log_mel, np.float32)
         single = mel.ndim == 2
@@ -158,11 +160,7 @@ class Vocoder:
         # magnitudes are no target (overlap-add of its phases cancels part of them); the
         # magnitude of what it actually wrote is.
         s = self.config.spectral
-        window = torch.hann_window(s.n_fft, device=spec.device)
-        # reflect padding needs more samples than half a window (a one-sample file has fewer)
-        pad_mode = "reflect" if wave.shape[-1] > s.n_fft // 2 else "constant"
-        start = torch.stft(wave, s.n_fft, s.hop_samples, window=window, center=True, pad_mode=pad_mode,
-                           return_complex=True)
+        start = stft(wave, s)  # zero-padded where too short to reflect (a one-sample file)
         frames = min(start.shape[-1], log_mel.shape[-1])
         # contiguous: every Griffin-Lim step on a strided slice costs about 3x (measured)
         start, log_mel = start[..., :frames].contiguous(), log_mel[..., :frames].float().contiguous()
