@@ -39,6 +39,7 @@ class Origin:
     recipe: str | None = None  # how a blend or a point of the library map made it
     sliders: SliderState | None = None  # the slider settings it was shaped with...
     source: "Clip | None" = None  # ...from this clip, the unshaped original
+    draft: bool = False  # decoded by the vocoder network alone: refined when the hand rests
 
     def to_json(self) -> dict:
         """The known parts as JSON values; ``source`` as its clip's uid."""

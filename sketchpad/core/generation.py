@@ -1,4 +1,10 @@
-"""Background jobs of the prompt box and the sliders: prompt -> clips, sliders -> clip."""
+"""Background jobs of the prompt box and the sliders: prompt -> clips, sliders -> clip.
+
+Drafts: where the sound model's vocoder refines its output (``model.refines``),
+the window asks for drafts, decoded by the vocoder network alone in about half
+the time, so a prompt or a slider move is heard at once; :func:`refine_clip`
+later gives the finished clip, which replaces the draft wherever it is.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +19,7 @@ from sketchpad.engine.character import saturate
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.audio.edits import fade_out, transpose
-from sketchpad.engine.generated import GeneratedSound
+from sketchpad.engine.generated import GeneratedSound, peak_gain
 from sketchpad.errors import SketchpadError
 
 
@@ -22,18 +28,20 @@ MORE_LIKE_THIS_MAX_SECONDS = 30.0
 
 def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float | None = None,
                    variation: float = 0.3, options: dict | None = None,
-                   ctx: JobContext | None = None) -> list[Clip]:
+                   ctx: JobContext | None = None, draft: bool = False) -> list[Clip]:
     """Generate ``count`` sounds and analyse each for the views. Runs on the model worker.
 
-    ``options`` (guidance, velocity, steps) go to the generator engine; others ignore them."""
+    ``options`` (guidance, velocity, steps) go to the generator engine; others ignore them.
+    ``draft``: drafts where the model refines (see the module's docstring)."""
     extra = dict(options or {}) if engine.name == "generator" else {}
+    draft = draft and engine.model.refines
     sounds = engine.generate(prompt, count=count, seed=seed, seconds=seconds, variation=variation,
-                             **extra)
-    return _clips_of_sounds(engine, sounds, seed, ctx)
+                             draft=draft, **extra)
+    return _clips_of_sounds(engine, sounds, seed, ctx, draft)
 
 
 def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
-                    ctx: JobContext | None = None) -> list[Clip]:
+                    ctx: JobContext | None = None, draft: bool = False) -> list[Clip]:
     """"More like this": ``count`` small latent moves around ``clip`` as it sounds now.
 
     A generated sound starts from its latents (with its slider moves applied); a
@@ -55,7 +63,9 @@ def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
     prompt = clip.origin.prompt or clip.name
     sound = GeneratedSound(clip.samples[:, 0], latents[:1], seed, prompt, (),
                            float(clip.origin.semitones))
-    return _clips_of_sounds(engine, engine.variations(sound, count=count, seed=seed), seed, ctx)
+    draft = draft and model.refines
+    return _clips_of_sounds(engine, engine.variations(sound, count=count, seed=seed, draft=draft),
+                            seed, ctx, draft)
 
 
 def _usable(model, latents):
@@ -66,7 +76,8 @@ def _usable(model, latents):
     return latents
 
 
-def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[Clip]:
+def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None,
+                     draft: bool = False) -> list[Clip]:
     clips = []
     for i, sound in enumerate(sounds):
         if ctx is not None:
@@ -75,20 +86,21 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None) -> list[
                         model=f"{engine.name}:{engine.model.name}",
                         root_note=sound.note if sound.note is not None else parse_note(sound.prompt),
                         semitones=sound.semitones,
-                        gain=sound.gain, drive=sound.drive)
+                        gain=sound.gain, drive=sound.drive, draft=draft)
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
                                origin=origin, latents=sound.latents))
     return clips
 
 
 def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None = None,
-                 latents=None, residual=None) -> Clip:
+                 latents=None, residual=None, draft: bool = False) -> Clip:
     """``clip`` (the unshaped source) re-decoded with the sliders applied to its latents.
 
     ``latents`` (and, for a file, ``residual``) may pass what is already known of the
     source, so a file is encoded and round-tripped once, not on every move; the
     result carries both and its source. A sound from a file gets its round-trip
-    residual added back by ``state.detail``.
+    residual added back by ``state.detail``. ``draft``: a draft where the model
+    refines (see the module's docstring).
     """
     base = _usable(model, latents if latents is not None else clip.latents)
     if base is None:
@@ -101,9 +113,44 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
         residual = round_trip_residual(model, clip.samples, base)
         if ctx is not None:
             ctx.check()
-    # with a residual to add, the network alone: its own error is in the residual too
+    # With a residual to add, the network alone and no draft: its own error is in the
+    # residual too, so refining would not bring the sound closer to the file.
     keeps_detail = residual is not None and state.detail > 0
-    audio = model.decode(apply_sliders(base, state, model.directions), refine=not keeps_detail)
+    draft = draft and model.refines and not keeps_detail
+    audio = _decoded_like(model, apply_sliders(base, state, model.directions), clip,
+                          refine=not (keeps_detail or draft))
+    audio = add_detail(audio, residual, state.detail)
+    fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
+    origin = replace(clip.origin, sliders=state, source=clip, draft=draft)
+    return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
+                     notes=clip.notes, origin=origin, latents=base, residual=residual)
+
+
+def refine_clip(model, clip: Clip, ctx: JobContext | None = None) -> Clip:
+    """The finished sound of a draft ``clip``: the same latents, sliders, tuning, drive and
+    level, decoded with the vocoder's refinement. A clip that is no draft comes back as is."""
+    if not clip.origin.draft:
+        return clip
+    origin = clip.origin
+    if _usable(model, clip.latents) is None:  # the sound model changed since: keep the sound
+        return make_clip(clip.name, clip.samples, clip.sample_rate, source_path=clip.source_path,
+                         notes=clip.notes, origin=replace(origin, draft=False), latents=clip.latents,
+                         residual=clip.residual)
+    if origin.sliders is not None and origin.source is not None:
+        return reshape_clip(model, origin.source, origin.sliders, ctx, latents=clip.latents,
+                            residual=clip.residual)
+    audio = fade_out(_decoded_like(model, clip.latents, clip, refine=True), model.sample_rate)
+    level = peak_gain(audio)  # the finished sound peaks where the draft did
+    return make_clip(clip.name, audio * np.float32(level), model.sample_rate,
+                     source_path=clip.source_path, notes=clip.notes,
+                     origin=replace(origin, draft=False, gain=origin.gain * level),
+                     latents=clip.latents, residual=clip.residual)
+
+
+def _decoded_like(model, latents: np.ndarray, clip: Clip, *, refine: bool) -> np.ndarray:
+    """``latents`` decoded, then tuned, driven and levelled as ``clip`` was, at its length:
+    float32 (clip.frames, channels)."""
+    audio = model.decode(latents, refine=refine)
     semitones = clip.origin.semitones
     if semitones:
         audio = np.stack([transpose(audio[:, c], semitones)
@@ -111,8 +158,4 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     audio = saturate(audio[: clip.frames], clip.origin.drive) * np.float32(clip.origin.gain)
     if audio.shape[0] < clip.frames:
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
-    audio = add_detail(audio, residual, state.detail)
-    fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
-    origin = replace(clip.origin, sliders=state, source=clip)
-    return make_clip(clip.name, audio, model.sample_rate, source_path=clip.source_path,
-                     notes=clip.notes, origin=origin, latents=base, residual=residual)
+    return audio

@@ -2,7 +2,8 @@
 
 Qt-free. It owns the prompt engine once loaded, submits generation jobs on
 the model lane through any :class:`~sketchpad.jobs.Submitter`, and puts the
-results into the project as one undo step.
+results into the project as one undo step. Results are drafts where the model
+refines (a :class:`~sketchpad.core.refining.DraftRefiner` finishes them).
 
 Events: ``ready(engine)`` when a prompt engine loaded; ``load_failed(message)``;
 ``results(clips, label)`` after new tiles went into the project;
@@ -66,7 +67,7 @@ class PromptSession:
         return self.jobs.submit(
             "generate", lambda ctx: generate_clips(engine, prompt, count=count, seed=seed,
                                                    seconds=seconds, variation=variation,
-                                                   options=options or {}, ctx=ctx),
+                                                   options=options or {}, ctx=ctx, draft=True),
             lane="model", on_result=lambda clips: self.show_tiles(clips, "Generate"),
             on_error=self.failed.emit)
 
@@ -77,7 +78,8 @@ class PromptSession:
             self.failed.emit(NOT_LOADED)
             return None
         return self.jobs.submit(
-            "generate", lambda ctx: more_like_clips(engine, clip, count=count, seed=seed, ctx=ctx),
+            "generate", lambda ctx: more_like_clips(engine, clip, count=count, seed=seed, ctx=ctx,
+                                                    draft=True),
             lane="model", on_result=lambda clips: self.show_tiles(clips, "More like this"),
             on_error=self.failed.emit)
 

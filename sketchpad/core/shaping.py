@@ -9,6 +9,9 @@ latents and residual, and the grouping of a drag into one undo step.
   shows the source itself (the original audio, untouched).
 * A move waiting for the model is dropped by a newer one (the ``shape`` job
   kind supersedes), and a result that is no longer the newest never lands.
+* Shaped sounds are drafts where the model refines: a
+  :class:`~sketchpad.core.refining.DraftRefiner` finishes the last one once the
+  hand rests.
 * Moves closer together than ``gesture_seconds`` are one gesture: one undo
   step, recorded when the gesture's first sound is shown, however long the
   model takes to make it.
@@ -75,7 +78,7 @@ class ShapeSession:
             latents = residual = None
         self.jobs.submit(
             JOB_KIND, lambda ctx: reshape_clip(model, source, state, ctx, latents=latents,
-                                               residual=residual),
+                                               residual=residual, draft=True),
             lane="model", on_result=lambda new: self._on_shaped(serial, source, new),
             on_error=self.failed.emit)
 

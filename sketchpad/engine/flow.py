@@ -298,10 +298,11 @@ class FlowEngine:
                          for i in range(count)])
 
     def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False,
-                note=None):
+                note=None, draft=False):
         """Decode; ``shape``: apply the prompt's character words to the latents first
         (a fresh generation; variations start from latents that already have them);
-        ``note``: the note the results sound at when no ``pitch`` tunes them."""
+        ``note``: the note the results sound at when no ``pitch`` tunes them;
+        ``draft``: decode with the vocoder network alone (see ``decode_sounds``)."""
         from sketchpad.engine.character import drive_for, shape_generated
         from sketchpad.engine.generated import decode_sounds
 
@@ -311,11 +312,11 @@ class FlowEngine:
             latents = shape_generated(latents, prompt, self.model, self.silence, directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents,
                              [()] * len(latents), seconds, semitones, tune_to=pitch,
-                             drive=drive_for(prompt), note=note)
+                             drive=drive_for(prompt), note=note, draft=draft)
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
                  pitch: int | None = None, velocity: int | None = None, variation: float = 0.3,
-                 guidance: float | None = None, steps: int | None = None):
+                 guidance: float | None = None, steps: int | None = None, draft: bool = False):
         """``variation`` is accepted for the prompt box's common signature; the spread comes
         from the noise itself."""
         from sketchpad.engine.prompt_words import velocity_from_words
@@ -327,9 +328,11 @@ class FlowEngine:
             steps=steps or self.steps, guidance=self.guidance if guidance is None else guidance)
         # The note condition lands near, not on, the asked note: each result is tuned.
         target = note + semitones if note is not None else None
-        return self._finish(prompt, seed, coefficients, seconds, semitones, target, shape=True)
+        return self._finish(prompt, seed, coefficients, seconds, semitones, target, shape=True,
+                            draft=draft)
 
-    def variations(self, sound, *, count: int = 8, seed: int = 0, amount: float = 0.5):
+    def variations(self, sound, *, count: int = 8, seed: int = 0, amount: float = 0.5,
+                   draft: bool = False):
         """"More like this": start part-way along the flow from ``sound``'s own latents, so the
         results keep its character and differ in detail (``amount`` 0..1: how far back)."""
         prompt, text, note, _ = self._condition(sound.prompt, None)
@@ -339,4 +342,5 @@ class FlowEngine:
         coefficients = self.generator.sample(
             text, [note] * count, [None] * count, self._noise(seed, count, salt=7919),
             steps=self.steps, guidance=self.guidance, start=start, start_time=start_time)
-        return self._finish(prompt, seed, coefficients, None, sound.semitones, note=sound.note)
+        return self._finish(prompt, seed, coefficients, None, sound.semitones, note=sound.note,
+                            draft=draft)

@@ -31,19 +31,27 @@ class GeneratedSound:
     note: int | None = None  # the MIDI note it was made to sound at, when one was asked for
 
 
+def peak_gain(audio: np.ndarray) -> float:
+    """The gain that puts ``audio``'s peak at -1 dBFS, where every generated sound peaks."""
+    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
+    return 10 ** (-1 / 20) / peak if peak > 0 else 1.0
+
+
 def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
                   neighbours: list, seconds: float | None, semitones: float = 0.0,
                   tune_to: int | None = None, drive: float = 0.0,
-                  note: int | None = None) -> list[GeneratedSound]:
+                  note: int | None = None, draft: bool = False) -> list[GeneratedSound]:
     """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
 
     With ``tune_to`` (a MIDI note), each sound's played note is measured and the
     transposing corrects it to that note, as a sampler's tuning would. ``note``: the
-    note the sounds were transposed to otherwise (each result's ``note``)."""
+    note the sounds were transposed to otherwise (each result's ``note``). ``draft``:
+    decode with the vocoder network alone, about twice as fast where the model refines
+    (:attr:`SoundModel.refines`); the window refines drafts once the hand rests."""
     rate = model.sample_rate
     longest = max(z.shape[2] for z in latents)
     batch = np.concatenate([fit_frames(z, longest, silence) for z in latents], axis=0)
-    audio = model.decode(batch)  # (frames, count): one pass for all results
+    audio = model.decode(batch, refine=not draft)  # (frames, count): one pass for all results
     results = []
     for i, z in enumerate(latents):
         clip = audio[: z.shape[2] * model.samples_per_latent, i]
@@ -57,8 +65,7 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
             clip = transpose(clip, shift)
         clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
         clip = saturate(clip, drive)
-        peak = float(np.max(np.abs(clip))) if clip.size else 0.0
-        gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
+        gain = peak_gain(clip)
         results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
                                       neighbours[i], shift, gain, drive,
                                       tune_to if tune_to is not None else note))

@@ -105,6 +105,12 @@ class SoundModel:
     def latent_channels(self) -> int:
         return self.config.latent_channels
 
+    @property
+    def refines(self) -> bool:
+        """Whether ``decode(refine=False)`` is a faster draft of ``decode()``: the vocoder
+        runs Griffin-Lim refinement after its network (v0.1 and the fallback do not)."""
+        return self.vocoder is not None and getattr(self.vocoder, "refine_iterations", 0) > 0
+
     def latent_frames_for(self, samples: int) -> int:
         return max(1, -(-samples // self.samples_per_latent))
 

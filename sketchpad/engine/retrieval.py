@@ -228,7 +228,8 @@ class RetrievalEngine:
         return out
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
-                 pitch: int | None = None, variation: float = 0.3) -> list[GeneratedSound]:
+                 pitch: int | None = None, variation: float = 0.3,
+                 draft: bool = False) -> list[GeneratedSound]:
         from sketchpad.engine.text import clean_prompt
 
         prompt = clean_prompt(prompt)
@@ -249,10 +250,11 @@ class RetrievalEngine:
             z = z + variation * 0.15 * rng.standard_normal(z.shape).astype(np.float32)
             latents.append(z)
             neighbours.append(tuple(self.index.captions[m] for m in members))
-        return self._decode(prompt, seed, latents, neighbours, seconds, shift, shape=True, note=pitch)
+        return self._decode(prompt, seed, latents, neighbours, seconds, shift, shape=True, note=pitch,
+                            draft=draft)
 
     def variations(self, sound: GeneratedSound, *, count: int = 8, seed: int = 0,
-                   amount: float = 0.5) -> list[GeneratedSound]:
+                   amount: float = 0.5, draft: bool = False) -> list[GeneratedSound]:
         """"More like this": small latent moves around ``sound``."""
         latents = []
         for i in range(count):
@@ -260,14 +262,16 @@ class RetrievalEngine:
             latents.append(sound.latents + amount * 0.2 * rng.standard_normal(
                 sound.latents.shape).astype(np.float32))
         return self._decode(sound.prompt, seed, latents, [sound.neighbours] * count, None,
-                            sound.semitones, note=sound.note)
+                            sound.semitones, note=sound.note, draft=draft)
 
     def _decode(self, prompt, seed, latents, neighbours, seconds,
-                semitones: float = 0.0, shape: bool = False, note: int | None = None) -> list[GeneratedSound]:
+                semitones: float = 0.0, shape: bool = False, note: int | None = None,
+                draft: bool = False) -> list[GeneratedSound]:
         """``shape``: apply the prompt's character words to the latents first (a fresh
-        generation; variations start from latents that already have them)."""
+        generation; variations start from latents that already have them); ``draft``:
+        decode with the vocoder network alone (see ``decode_sounds``)."""
         if shape:
             latents = shape_generated(latents, prompt, self.model, self.silence,
                                       self.index.character_directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
-                             seconds, semitones, drive=drive_for(prompt), note=note)
+                             seconds, semitones, drive=drive_for(prompt), note=note, draft=draft)

@@ -25,6 +25,7 @@ from sketchpad.core.keys import Keys
 from sketchpad.core.kit import Kit
 from sketchpad.core.library_session import LibrarySession
 from sketchpad.core.prompting import PromptSession
+from sketchpad.core.refining import DraftRefiner
 from sketchpad.core.shaping import ShapeSession
 from sketchpad.paths import resources_dir, user_data_dir
 from sketchpad.core.project import Project
@@ -48,6 +49,7 @@ from sketchpad.ui.workers import WorkerPool
 
 PLAYHEAD_FPS = 30
 AUTOSAVE_DELAY_MS = 1000
+REFINE_DELAY_MS = 250  # drafts are finished once nothing has moved for this long
 
 
 def _load_default_prompt_engine(model_name: str | None = None, kind: str | None = None):
@@ -90,6 +92,9 @@ class MainWindow(QMainWindow):
         self.shaping = ShapeSession(self.project, self.pool)
         self.shaping.shown.connect(self._play_shaped)
         self.shaping.failed.connect(self.show_error)
+        self.refiner = DraftRefiner(self.project, self.pool)
+        self.refiner.refined.connect(self._keep_playing)
+        self.refiner.failed.connect(self.show_error)
         self.kit = Kit()
         self.kit.attach(self.player.voices)
         self.keys = Keys(self.kit, self.player.voices)
@@ -103,6 +108,9 @@ class MainWindow(QMainWindow):
         self.project.clip_changed.connect(self._show_clip)
         self.project.tiles_changed.connect(self._show_tiles)
         self.project.kept_changed.connect(self._show_kept)
+        for changed in (self.project.clip_changed, self.project.tiles_changed,
+                        self.project.kept_changed):
+            changed.connect(self._schedule_refine)
         self.project.changed.connect(self._schedule_autosave)
         self.prompt_bar.values_changed.connect(self._schedule_autosave)
         self.blend_panel.changed.connect(self._schedule_autosave)
@@ -113,6 +121,8 @@ class MainWindow(QMainWindow):
         self._device_timer = self._timer(1000, self._poll_audio_device)
         self._autosave_timer = self._timer(AUTOSAVE_DELAY_MS, self.autosave, single_shot=True,
                                            start=False)
+        self._refine_timer = self._timer(REFINE_DELAY_MS, self._refine_drafts, single_shot=True,
+                                         start=False)
 
         self.resize(1280, 800)
         self._restore_layout()
@@ -285,6 +295,7 @@ class MainWindow(QMainWindow):
     def generate(self, prompt: str, count: int, seed: int) -> None:
         """Generate ``count`` sounds for ``prompt`` on the model worker; tiles follow."""
         bar = self.prompt_bar
+        self.refiner.cancel()  # the new prompt needs the model first
         job = self.prompting.generate(prompt, count=count, seed=seed, seconds=bar.seconds(),
                                       variation=bar.variation.value(), options=bar.generator_options())
         if job is not None:
@@ -296,6 +307,7 @@ class MainWindow(QMainWindow):
         clip = clip or self.project.clip
         if clip is None:
             return
+        self.refiner.cancel()
         job = self.prompting.more_like(clip, count=self.prompt_bar.count.value(),
                                        seed=self.prompt_bar.seed.value())
         if job is not None:
@@ -445,6 +457,7 @@ class MainWindow(QMainWindow):
     def shape(self, state) -> None:
         """The sliders moved: the shaping session re-decodes the sound on show."""
         if self.prompt_engine is not None:
+            self.refiner.cancel()  # the move's draft first; the refiner follows when it rests
             self.shaping.move(state, self.prompt_engine.model)
 
     def _play_shaped(self, new: Clip) -> None:
@@ -452,6 +465,21 @@ class MainWindow(QMainWindow):
         playing = self.player.is_playing
         position = int(self.player.position_seconds * new.sample_rate) if playing else 0
         self.player.play(new.playback, start_frame=position, loop=self.loop_action.isChecked())
+
+    # -- drafts ------------------------------------------------------------------------
+    def _schedule_refine(self, *_) -> None:
+        """A draft appeared: finish the drafts once nothing has changed for a moment."""
+        if self.refiner.drafts():
+            self._refine_timer.start()  # restarts: a slider drag keeps postponing it
+
+    def _refine_drafts(self) -> None:
+        if self.prompt_engine is not None:
+            self.refiner.refine(self.prompt_engine.model)
+
+    def _keep_playing(self, new: Clip) -> None:
+        """The sound on show was finished: a playing sound goes on from the playhead in it."""
+        if self.player.is_playing:
+            self._play_shaped(new)
 
     # -- export and drag out ---------------------------------------------------------
     def export_current(self) -> None:
@@ -484,9 +512,11 @@ class MainWindow(QMainWindow):
         if clip is None:
             self.show_error("Nothing to export: load or generate a sound first.")
             return
-        job = self.workspace.export_wav(clip, path, bit_depth=self.export_settings.bit_depth,
-                                        rate=self.export_settings.rate)
-        self.tracker.track(job, f"Exporting {Path(path).name}")
+        model = self.prompt_engine.model if self.prompt_engine is not None else None
+        self.refiner.finished(clip, model, lambda done: self.tracker.track(
+            self.workspace.export_wav(done, path, bit_depth=self.export_settings.bit_depth,
+                                      rate=self.export_settings.rate),
+            f"Exporting {Path(path).name}"))
 
     def drag_out(self, clip: Clip | None, widget) -> None:
         """Drag ``clip`` out of the window as a WAV file (written into the export folder)."""

@@ -20,39 +20,45 @@ def synthetic_song(seconds: float, rate: int) -> np.ndarray:
 
 def measure_model_speed(model, *, decode_runs: int = 30, song_seconds: float = 180.0,
                         song_runs: int = 3) -> dict:
-    """Milliseconds for decoding a 2 s one-shot; real-time factor of a stereo song round trip."""
+    """Milliseconds for decoding a 2 s one-shot, finished and as a draft (the vocoder network
+    alone, what a slider move plays first; the same where the model does not refine);
+    real-time factor of a stereo song round trip."""
     rate = model.sample_rate
     oneshot = synthetic_song(2.0, rate)[:, 0]
     latents = model.encode(oneshot)
     for _ in range(3):  # warm-up: allocator, kernels, thread pools
         model.decode(latents)
-    decode_ms = []
+        model.decode(latents, refine=False)
+    decode_ms, draft_ms = [], []
     for _ in range(decode_runs):
-        began = time.perf_counter()
-        model.decode(latents)
-        decode_ms.append((time.perf_counter() - began) * 1000)
+        for refine, times in ((True, decode_ms), (False, draft_ms)):
+            began = time.perf_counter()
+            model.decode(latents, refine=refine)
+            times.append((time.perf_counter() - began) * 1000)
     song = synthetic_song(song_seconds, rate)
     rtf = []
     for _ in range(song_runs):
         began = time.perf_counter()
         model.reconstruct(song)
         rtf.append(song_seconds / (time.perf_counter() - began))
-    return {"oneshot_decode_ms": decode_ms, "song_roundtrip_rtf": rtf}
+    return {"oneshot_decode_ms": decode_ms, "oneshot_draft_decode_ms": draft_ms,
+            "song_roundtrip_rtf": rtf}
 
 
-def measure_prompt_speed(engine, *, runs: int = 10) -> list[float]:
-    """Milliseconds from prompt text to eight playable one-shots (encode text, blend, decode)."""
+def measure_prompt_speed(engine, *, runs: int = 10, draft: bool = False) -> list[float]:
+    """Milliseconds from prompt text to eight playable one-shots (encode text, blend, decode);
+    ``draft``: as the window makes them first (see ``sketchpad.core.generation``)."""
     from sketchpad.audio.pitch import warm_pitch_estimation
 
     prompts = ["punchy 808 kick", "warm analog pad C3", "bright bell", "plucky bass E2",
                "crisp closed hi-hat", "airy flute", "distorted guitar", "soft piano C4"]
     # Warm as the app is once its model has loaded (pitch tracking imported), plus one prompt.
     warm_pitch_estimation()
-    engine.generate(prompts[0], count=8, seed=0, seconds=2.0)
+    engine.generate(prompts[0], count=8, seed=0, seconds=2.0, draft=draft)
     times = []
     for run in range(runs):
         began = time.perf_counter()
-        engine.generate(prompts[run % len(prompts)], count=8, seed=run, seconds=2.0)
+        engine.generate(prompts[run % len(prompts)], count=8, seed=run, seconds=2.0, draft=draft)
         times.append((time.perf_counter() - began) * 1000)
     return times
 

@@ -775,8 +775,12 @@ def evaluate_engine(engine, ref: Reference, *, prompts=PROMPTS, count: int = 8,
              if cents else None}
 
     t1 = time.perf_counter()
-    speed = _warm_speed(engine, prompts, speed_runs)
+    # What the window plays first: drafts where the sound model refines (the finished
+    # sounds replace them once the hand rests), timed beside the finished sounds.
+    refines = bool(getattr(engine.model, "refines", False))
+    speed = _warm_speed(engine, prompts, speed_runs, draft=refines)
     speed["load_average"] = round(os.getloadavg()[0], 2)  # other work on the machine skews timings
+    finished_speed = _warm_speed(engine, prompts, speed_runs) if refines else None
     cold, cold_problem = cold_start_seconds(engine.name, model_name)
     result = {
         "engine": engine.name, "sound_model": getattr(engine.model, "name", None),
@@ -784,7 +788,7 @@ def evaluate_engine(engine, ref: Reference, *, prompts=PROMPTS, count: int = 8,
         "accuracy": float(np.mean(judged_all == gen_cats)), "per_category": per_category,
         "fd": fd, "fd_real": fd_real, "fd_ratio": fd / max(fd_real, 1e-12), "fd_per_category": n,
         "spread_ratio_median": float(np.median([r["spread_ratio"] for r in rows])),
-        "pitch": pitch, "speed_ms": speed, "cold_start_s": cold,
+        "pitch": pitch, "speed_ms": speed, "finished_speed_ms": finished_speed, "cold_start_s": cold,
         "fluidr3_through_sound_model": through_model,
         "seconds": {"generate_and_judge": round(t_generate, 1),
                     "speed_and_cold_start": round(time.perf_counter() - t1, 1)},
@@ -823,17 +827,18 @@ def _round_robin_rows(rows: list[dict], gen_cats: np.ndarray, n: int) -> np.ndar
     return np.array(chosen, dtype=int)
 
 
-def _warm_speed(engine, prompts, runs: int) -> dict:
-    """p50/p95 ms of generate(count=8, seconds=2.0) after one warm-up, prompts and seeds varied."""
+def _warm_speed(engine, prompts, runs: int, draft: bool = False) -> dict:
+    """p50/p95 ms of generate(count=8, seconds=2.0, draft=draft) after one warm-up, prompts
+    and seeds varied."""
     from sketchpad_measure.bench import percentiles
 
-    engine.generate(prompts[0][0], count=8, seed=0, seconds=2.0)
+    engine.generate(prompts[0][0], count=8, seed=0, seconds=2.0, draft=draft)
     times = []
     step = max(1, len(prompts) // max(1, runs))
     for i in range(runs):
         prompt = prompts[(i * step + 1) % len(prompts)][0]
         t = time.perf_counter()
-        engine.generate(prompt, count=8, seed=100 + i, seconds=2.0)
+        engine.generate(prompt, count=8, seed=100 + i, seconds=2.0, draft=draft)
         times.append(1000.0 * (time.perf_counter() - t))
     return percentiles(times)
 
@@ -930,6 +935,11 @@ def format_report(result: dict) -> str:
                          f"{r.get('sound_model')}: judged {m['accuracy']:.0%} right (before: "
                          f"{m['accuracy_before']:.0%}), FD {m['fd']:.1f}, ratio {m['fd_ratio']:.2f}: "
                          "the decoder's own ceiling")
+        if r.get("finished_speed_ms"):
+            f = r["finished_speed_ms"]
+            lines.append(f"{r['engine']}: the speed columns time drafts (the vocoder network "
+                         f"alone, what the window plays first); finished sounds {f['p50']:.0f} / "
+                         f"{f['p95']:.0f} ms p50 / p95")
         if r.get("speed_ms", {}).get("load_average", 0) > 1.5:
             lines.append(f"{r['engine']}: timed with a load average of {r['speed_ms']['load_average']} "
                          "(other work on the machine)")

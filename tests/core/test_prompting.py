@@ -15,9 +15,9 @@ class ToneEngine:
     plumbing is tested without a model; the real engines have their own tests."""
 
     name = "retrieval"
-    model = SimpleNamespace(name="tones", sample_rate=44100)
+    model = SimpleNamespace(name="tones", sample_rate=44100, refines=False)
 
-    def generate(self, prompt, *, count, seed, seconds=None, variation=0.3):
+    def generate(self, prompt, *, count, seed, seconds=None, variation=0.3, draft=False):
         t = np.arange(4410) / 44100
         return [GeneratedSound((0.2 * np.sin(2 * np.pi * (200 + seed + i) * t)).astype(np.float32),
                                np.zeros((1, 2, 3), np.float32), seed, prompt, ())

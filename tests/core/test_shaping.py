@@ -39,7 +39,7 @@ class Clock:
 def fake_reshape(monkeypatch):
     calls = []
 
-    def reshape(model, source, state, ctx, latents=None, residual=None):
+    def reshape(model, source, state, ctx, latents=None, residual=None, draft=False):
         calls.append(latents)
         amount = state.directions.get("bright", 0.0)
         return make_clip(f"{source.name} shaped", source.samples * (1 + amount), source.sample_rate,

@@ -19,25 +19,6 @@ from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 RATE = 44100
 
 
-@pytest.fixture(scope="module")
-def tiny_mel_model(tmp_path_factory):
-    """A v2 pair (latent model over the mel + vocoder network) whose vocoder refines with
-    Griffin-Lim: edits with a residual skip the refinement, so the ends must still be exact."""
-    from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
-    from sketchpad.engine.model import SoundModel, save_sound_model
-    from sketchpad.engine.vocoder import MelVocoderNet, VocoderConfig, save_vocoder
-
-    torch.manual_seed(0)
-    root = tmp_path_factory.mktemp("mel")
-    voc = save_vocoder(root / "voc", MelVocoderNet(VocoderConfig(dim=16, blocks=1)), name="voc",
-                       extra_config={"refine_iterations": 4, "refine_shape": 0.5})
-    vae = MelVAE(MelVAEConfig(latent_channels=8, dim=16, encoder_blocks=1, decoder_blocks=1))
-    folder = save_sound_model(root / "mel", vae, name="mel", extra_config={"vocoder": str(voc)})
-    model = SoundModel.load(folder, device="cpu")
-    assert model.vocoder.refine_iterations == 4 and model.notice is None  # the network, not the fallback
-    return model
-
-
 BOTH_KINDS = pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_mel_model"])
 
 
