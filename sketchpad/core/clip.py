@@ -40,6 +40,7 @@ class Origin:
     sliders: SliderState | None = None  # the slider settings it was shaped with...
     source: "Clip | None" = None  # ...from this clip, the unshaped original
     draft: bool = False  # decoded by the vocoder network alone: refined when the hand rests
+    seconds: float | None = None  # the length a generated sound was asked for (None: trimmed)
 
     def to_json(self) -> dict:
         """The known parts as JSON values; ``source`` as its clip's uid."""

@@ -19,7 +19,7 @@ from sketchpad.engine.character import saturate
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.audio.edits import fade_out, transpose
-from sketchpad.engine.generated import GeneratedSound, peak_gain
+from sketchpad.engine.generated import GeneratedSound, decode_sounds
 from sketchpad.errors import SketchpadError
 
 
@@ -37,7 +37,7 @@ def generate_clips(engine, prompt: str, *, count: int, seed: int, seconds: float
     draft = draft and engine.model.refines
     sounds = engine.generate(prompt, count=count, seed=seed, seconds=seconds, variation=variation,
                              draft=draft, **extra)
-    return _clips_of_sounds(engine, sounds, seed, ctx, draft)
+    return _clips_of_sounds(engine, sounds, seed, ctx, draft, seconds)
 
 
 def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
@@ -77,7 +77,7 @@ def _usable(model, latents):
 
 
 def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None,
-                     draft: bool = False) -> list[Clip]:
+                     draft: bool = False, seconds: float | None = None) -> list[Clip]:
     clips = []
     for i, sound in enumerate(sounds):
         if ctx is not None:
@@ -86,7 +86,7 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None,
                         model=f"{engine.name}:{engine.model.name}",
                         root_note=sound.note if sound.note is not None else parse_note(sound.prompt),
                         semitones=sound.semitones,
-                        gain=sound.gain, drive=sound.drive, draft=draft)
+                        gain=sound.gain, drive=sound.drive, draft=draft, seconds=seconds)
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
                                origin=origin, latents=sound.latents))
     return clips
@@ -139,11 +139,13 @@ def refine_clip(model, clip: Clip, ctx: JobContext | None = None) -> Clip:
     if origin.sliders is not None and origin.source is not None:
         return reshape_clip(model, origin.source, origin.sliders, ctx, latents=clip.latents,
                             residual=clip.residual)
-    audio = fade_out(_decoded_like(model, clip.latents, clip, refine=True), model.sample_rate)
-    level = peak_gain(audio)  # the finished sound peaks where the draft did
-    return make_clip(clip.name, audio * np.float32(level), model.sample_rate,
-                     source_path=clip.source_path, notes=clip.notes,
-                     origin=replace(origin, draft=False, gain=origin.gain * level),
+    # A generated sound: the pipeline that made it, with its measured tuning, so the
+    # result is the sound (and length) a finished generation with this seed gives.
+    sound, = decode_sounds(model, model.silence_frame(), origin.prompt or clip.name, origin.seed,
+                           [clip.latents], [()], origin.seconds, origin.semitones,
+                           drive=origin.drive, note=origin.root_note)
+    return make_clip(clip.name, sound.audio, model.sample_rate, source_path=clip.source_path,
+                     notes=clip.notes, origin=replace(origin, draft=False, gain=sound.gain),
                      latents=clip.latents, residual=clip.residual)
 
 

@@ -679,7 +679,8 @@ class MainWindow(QMainWindow):
         self.settings.setValue("window/splitter", self.splitter.saveState())
         self.settings.setValue("window/main_splitter", self.main_splitter.saveState())
         self.settings.sync()
-        for timer in (self._playhead_timer, self._device_timer, self._autosave_timer):
+        for timer in (self._playhead_timer, self._device_timer, self._autosave_timer,
+                      self._refine_timer):
             timer.stop()
         self.blend_panel.shutdown()
         self.kit_binding.shutdown()
