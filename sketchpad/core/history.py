@@ -49,6 +49,11 @@ class UndoHistory(Generic[State]):
             held.update(self._footprint(state))
         return sum(held.values())
 
+    def map_states(self, change: Callable[[State], State]) -> None:
+        """Put ``change(state)`` in place of every state undo or redo can bring back."""
+        self._undo = [(label, change(state)) for label, state in self._undo]
+        self._redo = [(label, change(state)) for label, state in self._redo]
+
     def undo(self, current: State) -> State | None:
         """The state to go back to (``current`` becomes redoable), or None."""
         if not self._undo:

@@ -21,6 +21,15 @@ class ProjectState:
     kept: tuple[Clip, ...] = ()
     clip: Clip | None = None
 
+    def replacing(self, old: Clip, new: Clip) -> "ProjectState":
+        """This state with ``new`` wherever ``old`` is (itself when ``old`` is not in it)."""
+        def swap(clip):
+            return new if clip is old else clip
+
+        if not any(clip is old for clip in (*self.tiles, *self.kept, self.clip)):
+            return self
+        return ProjectState(tuple(map(swap, self.tiles)), tuple(map(swap, self.kept)), swap(self.clip))
+
     def footprint(self) -> dict[str, int]:
         """Bytes of each clip the state keeps alive (sources included), by uid."""
         return self._footprint
@@ -113,6 +122,12 @@ class Project:
             self.kept_changed.emit(self.kept)
         if self._clip is old:
             self.set_clip(new)
+
+    def finish_clip(self, old: Clip, new: Clip) -> None:
+        """``new`` is ``old``'s finished rendering (the same sound): swap it everywhere,
+        the undo history's states included, so undo never brings the draft back."""
+        self.replace_clip(old, new)
+        self.history.map_states(lambda state: state.replacing(old, new))
 
     def remember_prompt(self, prompt: str, keep: int = 50) -> None:
         if prompt in self.prompt_history:

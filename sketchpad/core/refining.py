@@ -6,8 +6,9 @@ move are heard at about half the cost. When nothing has moved for a moment the
 window calls :meth:`DraftRefiner.refine`, which decodes every draft in the
 project again with the refinement, the sound on show first, then the tiles,
 then the kept sounds, one job each so a new slider move waits for one decode at
-most. Each finished clip replaces its draft wherever the draft still is; no undo
-step is recorded, because the sound did not change, only its rendering.
+most. Each finished clip replaces its draft wherever the draft still is, the
+undo history included; no undo step is recorded, because the sound did not
+change, only its rendering.
 
 Events: ``refined(clip)`` after the sound on show was replaced by its finished
 clip (the window keeps playing it from the playhead); ``failed(message)``.
@@ -82,7 +83,7 @@ class DraftRefiner:
     def _on_refined(self, draft: Clip, new: Clip) -> None:
         self._waiting.discard(id(draft))
         on_show = self.project.clip is draft
-        self.project.replace_clip(draft, new)
+        self.project.finish_clip(draft, new)
         if on_show:
             self.refined.emit(new)
 

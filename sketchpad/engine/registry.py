@@ -8,7 +8,7 @@ from sketchpad.paths import models_dir, user_data_dir
 from sketchpad.engine.model_files import CONFIG_NAME
 from sketchpad.errors import SketchpadError
 
-DEFAULT_SOUND_MODEL = "sketch-vae"
+DEFAULT_SOUND_MODEL = "sketch-mel"
 COMPANION_SUFFIXES = ("-retrieval", "-flow")  # prompt engines stored beside their sound model
 
 

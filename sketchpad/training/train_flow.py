@@ -7,8 +7,8 @@ MiniLM; each step draws one rewording per sound. Conditions are dropped at
 random (text 10 %, note 20 %, velocity 50 %) so the model also works without
 them and classifier-free guidance has an unconditioned branch to push from.
 
-    python -m sketchpad.training.train_flow --index models/sketch-vae-retrieval \
-        --out models/sketch-vae-flow --steps 6000
+    python -m sketchpad.training.train_flow --index models/sketch-mel-retrieval \
+        --out models/sketch-mel-flow --steps 6000
 """
 
 from __future__ import annotations
@@ -129,7 +129,6 @@ def train_flow(index_folder, out_folder, *, steps: int = 6000, batch: int = 256,
 
     started = time.perf_counter()
     history = []
-    best = None  # (val_loss, step, EMA weights): the held-out loss bottoms before the end
     for step in range(1, steps + 1):
         rows = train_rows[torch.randint(len(train_rows), (batch,), generator=generator).numpy()]
         loss = loss_on(net, torch.from_numpy(rows), drop=True)
@@ -147,8 +146,6 @@ def train_flow(index_folder, out_folder, *, steps: int = 6000, batch: int = 256,
                 val = float(np.mean([loss_on(ema, torch.from_numpy(val_rows), drop=False).item()
                                      for _ in range(4)]))
             history.append({"step": step, "train_loss": float(loss.detach()), "val_loss": val})
-            if best is None or val < best[0]:
-                best = (val, step, {k: v.detach().clone() for k, v in ema.state_dict().items()})
             log(f"step {step}/{steps}  loss {float(loss.detach()):.4f}  val {val:.4f}  "
                 f"{(time.perf_counter() - started) / step:.3f} s/step")
 
@@ -160,11 +157,9 @@ def train_flow(index_folder, out_folder, *, steps: int = 6000, batch: int = 256,
         "training": {"index": Path(index_folder).name, "items": len(train_rows),
                      "validation_items": len(val_rows), "rewordings": REWORDINGS, "steps": steps,
                      "batch": batch, "learning_rate": lr, "seed": seed, "seconds": round(seconds, 1),
-                     "final": history[-1] if history else None,
-                     "kept_step": best[1] if best else steps},
+                     "final": history[-1] if history else None},
     }
-    weights = best[2] if best else ema.state_dict()
-    tensors = {f"net.{k}": v.half() for k, v in weights.items()}
+    tensors = {f"net.{k}": v.half() for k, v in ema.state_dict().items()}
     tensors.update(basis=torch.from_numpy(projection.basis).half(),
                    mean=torch.from_numpy(projection.mean), scale=torch.from_numpy(projection.scale))
     save_model_folder(out_folder, info, tensors)

@@ -110,3 +110,19 @@ def test_an_export_waits_for_the_finished_sound(tiny_mel_model):
     assert len(written) == 1 and not written[0].origin.draft and project.clip is written[0]
     refiner.finished(written[0], model, written.append)
     assert written[1] is written[0]  # no draft: at once, as it is
+
+
+def test_undo_after_refining_brings_back_the_finished_sound(tiny_mel_model):
+    model = tiny_mel_model
+    project = Project()
+    first, second = _generated(model, draft=True)
+    project.set_tiles([first, second])
+    project.set_clip(first)
+    project.checkpoint("Remove")
+    project.set_tiles([first])
+    DraftRefiner(project, RunNow()).refine(model)
+    finished = project.clip
+    assert finished is not first and not finished.origin.draft
+    project.undo()
+    assert project.tiles == [finished, second]  # the draft never comes back; the other waits
+    assert project.clip is finished

@@ -150,8 +150,8 @@ def test_cancel_mid_training_then_resume(home, tiny_base, shots):
 
 
 @pytest.mark.parametrize("name, words", [
-    ("sketch-vae", "ships with Sketchpad"), ("Sketch-VAE", "ships with Sketchpad"),
-    ("sketch-vae-retrieval", "-retrieval"), ("drums/mine", "can't contain '/'"),
+    ("sketch-mel", "ships with Sketchpad"), ("Sketch-MEL", "ships with Sketchpad"),
+    ("sketch-mel-retrieval", "-retrieval"), ("drums/mine", "can't contain '/'"),
     ("..", "can't start with '.'"), ("", "Give the new model a name"),
 ])
 def test_refuses_bad_names(home, shots, name, words):

@@ -33,6 +33,14 @@ def _generate(qtbot, window, prompt, seed=5, count=8):
                     and window.project.tiles[0].origin.prompt == prompt
                     and window.project.clip is window.project.tiles[0],  # the first is shown
                     timeout=MODEL_TIMEOUT_MS)
+    assert _heard(window, window.project.tiles[0])  # at once, as a draft where the model refines
+    _finished(qtbot, window)
+
+
+def _finished(qtbot, window):
+    """Wait until the finished sounds replaced the drafts and the pool is idle."""
+    qtbot.waitUntil(lambda: not window.refiner.drafts() and window.pool.pending == 0,
+                    timeout=MODEL_TIMEOUT_MS)
 
 
 def _move_slider(qtbot, window, value=200):
@@ -47,7 +55,7 @@ def test_prompt_audition_shape_export_undo_restart(qtbot, window, settings, sess
                                                     tmp_path):
     _generate(qtbot, window, "warm pad C3")
     first = window.project.tiles[0]
-    assert window.project.clip is first and _heard(window, first)
+    assert window.project.clip is first and not first.origin.draft
 
     qtbot.keyClick(window, Qt.Key.Key_4)  # number keys audition at once
     fourth = window.project.tiles[3]
@@ -55,6 +63,9 @@ def test_prompt_audition_shape_export_undo_restart(qtbot, window, settings, sess
 
     original, shaped = _move_slider(qtbot, window)
     assert _heard(window, shaped) and not np.allclose(shaped.samples, original.samples, atol=1e-3)
+    _finished(qtbot, window)  # the finished sound replaces the slider move's draft in place
+    shaped = window.project.clip
+    assert not shaped.origin.draft and (_heard(window, shaped) or not window.player.is_playing)
     assert window.project.tiles[3] is shaped and window.tile_grid.tiles[3].clip is shaped
 
     qtbot.keyClick(window, Qt.Key.Key_K)  # keep it
