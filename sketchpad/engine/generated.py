@@ -47,11 +47,18 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
     transposing corrects it to that note, as a sampler's tuning would. ``note``: the
     note the sounds were transposed to otherwise (each result's ``note``). ``draft``:
     decode with the vocoder network alone, about twice as fast where the model refines
-    (:attr:`SoundModel.refines`); the window refines drafts once the hand rests."""
+    (:attr:`SoundModel.refines`); the window refines drafts once the hand rests.
+
+    The played note is always measured on the network-alone decode: on ambiguous
+    sounds the pitch tracker can land a few semitones apart on the two renderings,
+    and a draft and its finished sound must be tuned alike."""
     rate = model.sample_rate
     longest = max(z.shape[2] for z in latents)
     batch = np.concatenate([fit_frames(z, longest, silence) for z in latents], axis=0)
     audio = model.decode(batch, refine=not draft)  # (frames, count): one pass for all results
+    probe = audio
+    if tune_to is not None and not draft and model.refines:
+        probe = model.decode(batch, refine=False)
     results = []
     for i, z in enumerate(latents):
         clip = audio[: z.shape[2] * model.samples_per_latent, i]
@@ -59,7 +66,7 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
         if tune_to is not None:
             from sketchpad.audio.pitch import estimate_midi
 
-            played = estimate_midi(clip, rate, tune_to - semitones)
+            played = estimate_midi(probe[: clip.shape[0], i], rate, tune_to - semitones)
             shift = tune_to - played if played is not None else semitones
         if shift:
             clip = transpose(clip, shift)
