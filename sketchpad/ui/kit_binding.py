@@ -61,10 +61,16 @@ class KitBinding:
         if clip is None:
             return None
         index = self._target_pad()
-        self.kit.assign(index, clip)
+        self._assign_finished(index, clip)
         self.panel.select_pad(index)
         self.window.statusBar().showMessage(f"'{clip.name}' is on pad {index + 1}.", 4000)
         return index
+
+    def _assign_finished(self, index: int, clip) -> None:
+        """A pad gets the finished sound, never a draft (the kit is exported as it is)."""
+        engine = self.window.prompt_engine
+        self.window.refiner.finished(clip, engine.model if engine is not None else None,
+                                     lambda done: self.kit.assign(index, done))
 
     def _known_clips(self):
         project = self.window.project
@@ -74,7 +80,7 @@ class KitBinding:
     def _clip_onto_pad(self, index: int, uid: str) -> None:
         clip = self._known_clips().get(uid)
         if clip is not None:
-            self.kit.assign(index, clip)
+            self._assign_finished(index, clip)
 
     def _load_onto_pad(self, index: int, paths: list) -> None:
         self.window.workspace.read_first(paths, lambda clip: self.kit.assign(index, clip))

@@ -136,3 +136,18 @@ def test_the_audio_buffer_is_a_preference_that_reopens_the_output(qtbot, window,
     window.player.set_buffer_periods(8)
     assert window.player.buffer_periods == 8 and window.player.poll()
     assert abs(window.player.latency_s - 8 * 512 / 44100) < 1e-9
+
+
+def test_a_draft_goes_onto_a_pad_finished(qtbot, window):
+    """A tile put on a pad before its finished sound arrived: the pad gets the finished one."""
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=60000)
+    window.generate("punchy kick", 2, 1)
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 2
+                    and window.project.clip is window.project.tiles[0], timeout=60000)
+    draft = window.project.tiles[1]
+    assert draft.origin.draft
+    window.kit_binding.put_on_pad(draft)
+    qtbot.waitUntil(lambda: not window.kit.pads[0].empty, timeout=30000)
+    on_pad = window.kit.pads[0].clip
+    assert not on_pad.origin.draft and on_pad.origin.seed == draft.origin.seed
+    assert on_pad.origin.index == draft.origin.index  # its tail is trimmed on the finished sound
