@@ -170,6 +170,8 @@ def _build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--out", type=Path, default=None, help="folder (default: your models folder)")
     ms.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
     ms.add_argument("--flow-steps", type=int, default=6000, help="prompt generator training steps")
+    ms.add_argument("--cpu-int8", action=argparse.BooleanOptionalAction, default=True,
+                    help="decode with int8 linear layers on the CPU (default: on)")
 
     ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
                         "folder of your own sounds; saved as a new model in your models folder")
@@ -581,7 +583,7 @@ def _cmd_build_model_set(args) -> int:
                             out_root=args.out or user_models_dir(), name=args.name,
                             vocoder_name=args.vocoder_name, refine_iterations=args.refine,
                             refine_shape=args.refine_shape,
-                            flow_steps=args.flow_steps)
+                            flow_steps=args.flow_steps, cpu_int8=args.cpu_int8)
     for path in paths.values():
         print(path)
     return 0

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from sketchpad.engine.device import compute_device, falls_back_to_cpu, native_bf16
+from sketchpad.engine.device import compute_device, falls_back_to_cpu, int8_inference_copy, native_bf16
 from sketchpad.engine.directions import Direction, directions_from_files
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
 from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
@@ -54,6 +54,12 @@ class SoundModel:
         # AMX CPU a 3-minute blend with Detail renders 1.4x faster, and round trips move by
         # 0.15 % of their MR-STFT distance (docs/sound-engine-v2.md).
         self.bf16_decode = native_bf16(self.device)
+        # A model whose config asks for it decodes with int8 linear layers on the CPU
+        # (``cpu_int8``; the set's card has the measurements that chose it).
+        self.decoder = self.vae.decoder
+        if config.get("cpu_int8") and torch.device(self.device).type == "cpu":
+            self.decoder = int8_inference_copy(self.vae.decoder, self.device)
+            self.bf16_decode = False  # int8 layers take float32 input
 
     # -- files ---------------------------------------------------------------------
     @classmethod
@@ -193,7 +199,7 @@ class SoundModel:
         step = self.samples_per_latent
         x = torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device)
         with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16, enabled=self.bf16_decode):
-            decoded = self.vae.decoder(x)
+            decoded = self.decoder(x)
         if self.vocoder is None:
             wave = decoded.float().cpu().numpy()
         else:

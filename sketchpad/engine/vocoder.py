@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sketchpad.engine.device import compute_device, falls_back_to_cpu
+from sketchpad.engine.device import compute_device, falls_back_to_cpu, int8_inference_copy
 from sketchpad.engine.features import SpectralConfig, SpectralSettings, stft
 from sketchpad.engine.layers import ConvNeXtBlock
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
@@ -94,6 +94,9 @@ class Vocoder:
         self.device = device or compute_device()
         self.net = net.to(self.device).eval()
         self.config = net.config
+        # int8 linear layers on the CPU where the config asks for it (see SoundModel)
+        self.inference_net = (int8_inference_copy(self.net, self.device) if info.get("cpu_int8")
+                              else self.net)
         self.refine_iterations = int(info.get("refine_iterations", 0) if refine_iterations is None
                                      else refine_iterations)
         self.refine_shape = float(info.get("refine_shape", 0.0) if refine_shape is None else refine_shape)
@@ -144,7 +147,7 @@ class Vocoder:
                 x = torch.from_numpy(np.ascontiguousarray(mel[:, :, lo:hi])).to(self.device)
                 # float32: bf16 autocast is untested here on hardware that has it natively,
                 # and without it (an AVX2-only CPU) this network runs about 8x slower.
-                wave = self._finish(x, self.net.spectrum(x), (hi - lo) * hop, refine)
+                wave = self._finish(x, self.inference_net.spectrum(x), (hi - lo) * hop, refine)
                 out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
         out = out[:, :samples]
         if out.shape[1] < samples:

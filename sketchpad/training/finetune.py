@@ -229,6 +229,7 @@ def finetune(folder, *, name: str, base=None, steps: int = DEFAULT_STEPS,
         "directions": entries,
         "metrics": {},
         **({"vocoder": vocoder_name} if vocoder_name else {}),
+        **({"cpu_int8": True} if base_model.info.get("cpu_int8") else {}),  # decodes like its base
     }, extra_tensors=tensors)
     index.save(index_dir, sound_model=name,
                extra_config={"dataset": f"finetune/{name}", "base": base_info})

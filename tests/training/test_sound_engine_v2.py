@@ -143,9 +143,10 @@ def test_model_set_is_built_on_one_latent(tiny_data, tmp_path):
                             name="set-mel", vocoder_name="set-vocoder", refine_iterations=2,
                             flow_steps=8, log=lambda _: None)
     info = json.loads((paths["model"] / "config.json").read_text())
-    assert info["name"] == "set-mel" and info["vocoder"] == "set-vocoder"
+    assert info["name"] == "set-mel" and info["vocoder"] == "set-vocoder" and info["cpu_int8"]
     voc_info = json.loads((paths["vocoder"] / "config.json").read_text())
     assert voc_info["refine_iterations"] == 2 and voc_info["name"] == "set-vocoder"
+    assert voc_info["cpu_int8"]
     from safetensors.numpy import load_file
 
     assert load_file(str(paths["vocoder"] / "weights.safetensors"))["net.stem.weight"].dtype == np.float16
