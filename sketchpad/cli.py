@@ -171,7 +171,7 @@ def _build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
     ms.add_argument("--flow-steps", type=int, default=6000, help="prompt generator training steps")
     ms.add_argument("--cpu-int8", action=argparse.BooleanOptionalAction, default=True,
-                    help="decode with int8 linear layers on the CPU (default: on)")
+                    help="decode drafts with int8 linear layers on the CPU (default: on)")
 
     ft = sub.add_parser("finetune", help="fine-tune a sound model and its prompt index on a "
                         "folder of your own sounds; saved as a new model in your models folder")

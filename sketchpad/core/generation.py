@@ -118,7 +118,7 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     keeps_detail = residual is not None and state.detail > 0
     draft = draft and model.refines and not keeps_detail
     audio = _decoded_like(model, apply_sliders(base, state, model.directions), clip,
-                          refine=not (keeps_detail or draft))
+                          refine=not (keeps_detail or draft), fast=draft)
     audio = add_detail(audio, residual, state.detail)
     fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
     origin = replace(clip.origin, sliders=state, source=clip, draft=draft)
@@ -149,10 +149,11 @@ def refine_clip(model, clip: Clip, ctx: JobContext | None = None) -> Clip:
                      latents=clip.latents, residual=clip.residual)
 
 
-def _decoded_like(model, latents: np.ndarray, clip: Clip, *, refine: bool) -> np.ndarray:
+def _decoded_like(model, latents: np.ndarray, clip: Clip, *, refine: bool,
+                  fast: bool = False) -> np.ndarray:
     """``latents`` decoded, then tuned, driven and levelled as ``clip`` was, at its length:
     float32 (clip.frames, channels)."""
-    audio = model.decode(latents, refine=refine)
+    audio = model.decode(latents, refine=refine, fast=fast)
     semitones = clip.origin.semitones
     if semitones:
         audio = np.stack([transpose(audio[:, c], semitones)

@@ -104,10 +104,11 @@ def native_bf16(device: str | None = None) -> bool:
 
 def int8_inference_copy(module, device: str | None):
     """A copy of ``module`` whose Linear layers compute in int8 (PyTorch's dynamic
-    quantisation), for inference on the CPU; ``module`` itself where ``device`` is not
-    the CPU. The pointwise layers of the ConvNeXt blocks are most of a decode's time,
-    and int8 runs them about twice as fast there. The float module stays as it is, for
-    training and saving."""
+    quantisation), for drafts on the CPU; ``module`` itself where ``device`` is not the
+    CPU. The pointwise layers of the ConvNeXt blocks are most of a decode's time, and
+    int8 runs them about twice as fast there. Its activations are scaled per batch, so
+    results depend on the batch: keep it to decodes that nothing is compared against.
+    The float module stays as it is, for training, saving and finished decodes."""
     import copy
     import warnings
 

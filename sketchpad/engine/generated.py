@@ -55,10 +55,11 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
     rate = model.sample_rate
     longest = max(z.shape[2] for z in latents)
     batch = np.concatenate([fit_frames(z, longest, silence) for z in latents], axis=0)
-    audio = model.decode(batch, refine=not draft)  # (frames, count): one pass for all results
+    # (frames, count): one pass for all results
+    audio = model.decode(batch, refine=not draft, fast=draft)
     probe = audio
     if tune_to is not None and not draft and model.refines:
-        probe = model.decode(batch, refine=False)
+        probe = model.decode(batch, refine=False, fast=True)  # the draft's own decode
     results = []
     for i, z in enumerate(latents):
         clip = audio[: z.shape[2] * model.samples_per_latent, i]

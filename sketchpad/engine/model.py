@@ -54,12 +54,13 @@ class SoundModel:
         # AMX CPU a 3-minute blend with Detail renders 1.4x faster, and round trips move by
         # 0.15 % of their MR-STFT distance (docs/sound-engine-v2.md).
         self.bf16_decode = native_bf16(self.device)
-        # A model whose config asks for it decodes with int8 linear layers on the CPU
-        # (``cpu_int8``; the set's card has the measurements that chose it).
-        self.decoder = self.vae.decoder
+        # Drafts (``decode(fast=True)``) use int8 linear layers on the CPU where the config
+        # asks for it (``cpu_int8``). Only drafts: int8 activations are scaled per batch,
+        # so a decode would depend on what else is in its batch or chunk, and a file's
+        # residual would no longer cancel at the ends of a blend.
+        self.draft_decoder = self.vae.decoder
         if config.get("cpu_int8") and torch.device(self.device).type == "cpu":
-            self.decoder = int8_inference_copy(self.vae.decoder, self.device)
-            self.bf16_decode = False  # int8 layers take float32 input
+            self.draft_decoder = int8_inference_copy(self.vae.decoder, self.device)
 
     # -- files ---------------------------------------------------------------------
     @classmethod
@@ -158,11 +159,13 @@ class SoundModel:
         return out
 
     @falls_back_to_cpu
-    def decode(self, latents: np.ndarray, frames: int | None = None, refine: bool = True) -> np.ndarray:
+    def decode(self, latents: np.ndarray, frames: int | None = None, refine: bool = True,
+               fast: bool = False) -> np.ndarray:
         """Latents (channels, latent_channels, L) or (latent_channels, L) ->
         audio float32 (frames, channels); ``frames`` trims to a known length.
         ``refine=False``: the vocoder stage without its Griffin-Lim refinement (see
-        :meth:`sketchpad.engine.vocoder.Vocoder.render`); v0.1 models ignore it."""
+        :meth:`sketchpad.engine.vocoder.Vocoder.render`); v0.1 models ignore it.
+        ``fast``: the int8 layers where the model has them (drafts only: see __init__)."""
         z = np.asarray(latents, np.float32)
         if z.ndim == 2:
             z = z[None]
@@ -174,7 +177,7 @@ class SoundModel:
         with torch.inference_mode():
             for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
                 self._decode_pass(z, first, last, lo, hi, out[:, first * self.samples_per_latent:],
-                                  refine)
+                                  refine, fast)
         audio = out.T
         if frames is not None:
             audio = audio[:frames]
@@ -194,16 +197,18 @@ class SoundModel:
             self._decode_pass(latents, first, last, lo, hi, out, refine)
         return out
 
-    def _decode_pass(self, z, first, last, lo, hi, out, refine: bool = True) -> None:
+    def _decode_pass(self, z, first, last, lo, hi, out, refine: bool = True, fast: bool = False) -> None:
         """Decode frames [lo, hi) and write the samples of [first, last) to the start of ``out``."""
         step = self.samples_per_latent
         x = torch.from_numpy(np.ascontiguousarray(z[:, :, lo:hi])).to(self.device)
-        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16, enabled=self.bf16_decode):
-            decoded = self.decoder(x)
+        decoder = self.draft_decoder if fast else self.vae.decoder
+        bf16 = self.bf16_decode and decoder is self.vae.decoder  # int8 layers take float32
+        with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16, enabled=bf16):
+            decoded = decoder(x)
         if self.vocoder is None:
             wave = decoded.float().cpu().numpy()
         else:
-            wave = self.vocoder.render(decoded.float().cpu().numpy(), (hi - lo) * step, refine)
+            wave = self.vocoder.render(decoded.float().cpu().numpy(), (hi - lo) * step, refine, fast)
         out[:, : (last - first) * step] = wave[:, (first - lo) * step: (last - lo) * step]
 
     def reconstruct(self, audio: np.ndarray) -> np.ndarray:

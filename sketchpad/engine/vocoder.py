@@ -94,9 +94,9 @@ class Vocoder:
         self.device = device or compute_device()
         self.net = net.to(self.device).eval()
         self.config = net.config
-        # int8 linear layers on the CPU where the config asks for it (see SoundModel)
-        self.inference_net = (int8_inference_copy(self.net, self.device) if info.get("cpu_int8")
-                              else self.net)
+        # int8 linear layers for drafts on the CPU where the config asks for it (see SoundModel)
+        self.draft_net = (int8_inference_copy(self.net, self.device) if info.get("cpu_int8")
+                          else self.net)
         self.refine_iterations = int(info.get("refine_iterations", 0) if refine_iterations is None
                                      else refine_iterations)
         self.refine_shape = float(info.get("refine_shape", 0.0) if refine_shape is None else refine_shape)
@@ -124,12 +124,14 @@ class Vocoder:
         self.device = "cpu"
 
     @falls_back_to_cpu
-    def render(self, log_mel: np.ndarray, samples: int, refine: bool = True) -> np.ndarray:
+    def render(self, log_mel: np.ndarray, samples: int, refine: bool = True,
+               fast: bool = False) -> np.ndarray:
         """Log-mel (n_mels, F) or (channels, n_mels, F) -> float32 (samples,) or (channels, samples).
 
         ``refine=False`` skips the Griffin-Lim refinement: the network alone, about 4x
-        faster, for decodes whose own error cancels (a file's edits with its residual
-        added back, :mod:`sketchpad.engine.detail`).
+        faster, for drafts and for decodes whose own error cancels (a file's edits with
+        its residual added back, :mod:`sketchpad.engine.detail`). ``fast``: the network's
+        int8 copy where the config asks for one (drafts only, see SoundModel).
 
         Long mels run in overlapping chunks whose overlaps are thrown away, so the
         network's output equals one pass with no seams; Griffin-Lim refinement runs
@@ -147,7 +149,8 @@ class Vocoder:
                 x = torch.from_numpy(np.ascontiguousarray(mel[:, :, lo:hi])).to(self.device)
                 # float32: bf16 autocast is untested here on hardware that has it natively,
                 # and without it (an AVX2-only CPU) this network runs about 8x slower.
-                wave = self._finish(x, self.inference_net.spectrum(x), (hi - lo) * hop, refine)
+                net = self.draft_net if fast else self.net
+                wave = self._finish(x, net.spectrum(x), (hi - lo) * hop, refine)
                 out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
         out = out[:, :samples]
         if out.shape[1] < samples:
@@ -214,8 +217,9 @@ class PhaseGradientVocoder:
         self.config = config
         self.iterations = iterations
 
-    def render(self, log_mel: np.ndarray, samples: int, refine: bool = True) -> np.ndarray:
-        """As :meth:`Vocoder.render`; ``refine`` is ignored: without a network, the
+    def render(self, log_mel: np.ndarray, samples: int, refine: bool = True,
+               fast: bool = False) -> np.ndarray:
+        """As :meth:`Vocoder.render`; ``refine`` and ``fast`` are ignored: without a network, the
         Griffin-Lim iterations are the whole vocoder."""
         mel = np.asarray(log_mel, np.float32)
         if mel.ndim == 2:

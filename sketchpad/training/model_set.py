@@ -47,8 +47,7 @@ def build_model_set(*, latent_dir, vocoder_dir, data_dir, out_root, name: str, v
         raise SketchpadError(f"'{latent_dir}' is not a latent model over the mel ({MEL_MODEL_KIND}).")
     if not latent_info.get("directions"):
         raise SketchpadError(f"'{latent_dir}' has no slider directions: train it with train-latent.")
-    # int8 linear layers for decoding on the CPU: about 1.8x faster drafts, round trips
-    # within noise of float32 (models/sketch-mel.md)
+    # int8 linear layers for drafts on the CPU: about 1.6x faster (models/sketch-mel.md)
     voc_updates = {"name": vocoder_name, "cpu_int8": cpu_int8}
     if refine_iterations is not None:
         voc_updates["refine_iterations"] = int(refine_iterations)

@@ -55,11 +55,11 @@ def test_decode_out_of_memory_moves_to_cpu_and_gives_the_same_audio(tiny_model_d
     z = np.random.default_rng(0).standard_normal((2, reference.latent_channels, 40)).astype(np.float32)
     expected = reference.decode(z)
     model = _on_pretend_gpu(tiny_model_dir)
-    model.decoder = _OutOfMemoryOnce(model.decoder, model)
+    model.vae.decoder = _OutOfMemoryOnce(model.vae.decoder, model)
     assert device_module.compute_device() in ("cpu", "cuda")
     audio = model.decode(z)
     np.testing.assert_array_equal(audio, expected)
-    assert model.device == "cpu" and model.decoder.failures == 1
+    assert model.device == "cpu" and model.vae.decoder.failures == 1
     assert "ran out of memory" in device_module.gpu_fallback_notice()
     assert device_module.compute_device() == "cpu"  # models loaded from now on use the CPU
 
@@ -71,6 +71,6 @@ def test_encode_falls_back_too_and_cpu_errors_pass_through(tiny_model_dir, prete
     assert model.encode(audio).shape[0] == 1 and model.device == "cpu"
 
     on_cpu = SoundModel.load(tiny_model_dir, device="cpu")
-    on_cpu.decoder = _OutOfMemoryOnce(on_cpu.decoder, SimpleNamespace(device="cuda"))
+    on_cpu.vae.decoder = _OutOfMemoryOnce(on_cpu.vae.decoder, SimpleNamespace(device="cuda"))
     with pytest.raises(torch.cuda.OutOfMemoryError):  # on the CPU there is nowhere to go
         on_cpu.decode(np.zeros((1, on_cpu.latent_channels, 8), np.float32))
