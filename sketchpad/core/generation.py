@@ -117,8 +117,15 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     # residual too, so refining would not bring the sound closer to the file.
     keeps_detail = residual is not None and state.detail > 0
     draft = draft and model.refines and not keeps_detail
-    audio = _decoded_like(model, apply_sliders(base, state, model.directions), clip,
-                          refine=not (keeps_detail or draft), fast=draft)
+    audio = model.decode(apply_sliders(base, state, model.directions),
+                         refine=not (keeps_detail or draft), fast=draft)
+    semitones = clip.origin.semitones
+    if semitones:
+        audio = np.stack([transpose(audio[:, c], semitones)
+                          for c in range(audio.shape[1])], axis=1)
+    audio = saturate(audio[: clip.frames], clip.origin.drive) * np.float32(clip.origin.gain)
+    if audio.shape[0] < clip.frames:
+        audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
     audio = add_detail(audio, residual, state.detail)
     fade_out(audio, model.sample_rate)  # the same 10 ms fade generation ends with
     origin = replace(clip.origin, sliders=state, source=clip, draft=draft)
@@ -147,18 +154,3 @@ def refine_clip(model, clip: Clip, ctx: JobContext | None = None) -> Clip:
     return make_clip(clip.name, sound.audio, model.sample_rate, source_path=clip.source_path,
                      notes=clip.notes, origin=replace(origin, draft=False, gain=sound.gain),
                      latents=clip.latents, residual=clip.residual)
-
-
-def _decoded_like(model, latents: np.ndarray, clip: Clip, *, refine: bool,
-                  fast: bool = False) -> np.ndarray:
-    """``latents`` decoded, then tuned, driven and levelled as ``clip`` was, at its length:
-    float32 (clip.frames, channels)."""
-    audio = model.decode(latents, refine=refine, fast=fast)
-    semitones = clip.origin.semitones
-    if semitones:
-        audio = np.stack([transpose(audio[:, c], semitones)
-                          for c in range(audio.shape[1])], axis=1)
-    audio = saturate(audio[: clip.frames], clip.origin.drive) * np.float32(clip.origin.gain)
-    if audio.shape[0] < clip.frames:
-        audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
-    return audio

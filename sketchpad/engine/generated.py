@@ -31,12 +31,6 @@ class GeneratedSound:
     note: int | None = None  # the MIDI note it was made to sound at, when one was asked for
 
 
-def peak_gain(audio: np.ndarray) -> float:
-    """The gain that puts ``audio``'s peak at -1 dBFS, where every generated sound peaks."""
-    peak = float(np.max(np.abs(audio))) if audio.size else 0.0
-    return 10 ** (-1 / 20) / peak if peak > 0 else 1.0
-
-
 def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
                   neighbours: list, seconds: float | None, semitones: float = 0.0,
                   tune_to: int | None = None, drive: float = 0.0,
@@ -73,7 +67,8 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
             clip = transpose(clip, shift)
         clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
         clip = saturate(clip, drive)
-        gain = peak_gain(clip)
+        peak = float(np.max(np.abs(clip))) if clip.size else 0.0
+        gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
         results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
                                       neighbours[i], shift, gain, drive,
                                       tune_to if tune_to is not None else note))
