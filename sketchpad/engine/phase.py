@@ -35,6 +35,8 @@ TOLERANCE_DB = 50.0
 """Bins this far below the loudest bin get no integrated phase (they are noise)."""
 DEFAULT_ITERATIONS = 32
 MOMENTUM = 0.99
+GROUP_BINS = 1 << 19
+"""Spectrum bins (rows x bins x frames) per Griffin-Lim pass (see :func:`fast_griffin_lim`)."""
 
 _pinv_cache: dict[SpectralConfig, np.ndarray] = {}
 
@@ -119,26 +121,51 @@ def match_mel(magnitude: torch.Tensor, log_mel: torch.Tensor, config: SpectralCo
     mel. Three rounds bring the mel within about 1 % where the magnitude has
     energy; bins with none stay silent.
     """
-    basis, spread = _mel_pair(config, magnitude.device)
+    bands = _band_pairs(config, magnitude.device)
     wanted = torch.exp(log_mel.float())
     shaped = magnitude.float()
     for _ in range(rounds):
-        shaped = shaped * (spread @ (wanted / (basis @ shaped).clamp_min(config.log_floor)))
+        shaped = shaped * bands.spread(wanted / bands.mel(shaped).clamp_min(config.log_floor))
     return shaped.to(magnitude.dtype)
 
 
-_mel_pairs: dict = {}
+class _BandPairs:
+    """The mel filterbank as the two bands each linear bin belongs to (triangular filters
+    overlap by one neighbour), so mel sums and their spread back over the bins cost
+    O(bins) per frame instead of a dense (mels x bins) product: about 20x less for
+    a 2 s one-shot (measured), and the same numbers within float rounding."""
+
+    def __init__(self, config: SpectralConfig, device):
+        basis = mel_basis(config, device).float()  # (mels, bins)
+        if int((basis > 0).sum(0).max()) > 2:
+            raise ValueError("a linear bin lies in more than two mel bands")
+        weights, bands = torch.topk(basis, 2, dim=0)  # (2, bins); a missing band has weight 0
+        self.mels = basis.shape[0]
+        self.bands, self.weights = bands, weights
+        self.spread_weights = weights / weights.sum(0).clamp_min(1e-12)
+
+    def mel(self, magnitude: torch.Tensor) -> torch.Tensor:
+        """(..., bins, F) -> (..., mels, F): the filterbank applied."""
+        out = magnitude.new_zeros(*magnitude.shape[:-2], self.mels, magnitude.shape[-1])
+        for k in range(2):
+            out.index_add_(-2, self.bands[k], magnitude * self.weights[k][:, None])
+        return out
+
+    def spread(self, per_band: torch.Tensor) -> torch.Tensor:
+        """(..., mels, F) -> (..., bins, F): each bin's weighted mean of its bands' values."""
+        return sum(per_band.index_select(-2, self.bands[k]) * self.spread_weights[k][:, None]
+                   for k in range(2))
 
 
-def _mel_pair(config: SpectralConfig, device) -> tuple[torch.Tensor, torch.Tensor]:
-    """The filterbank (mels, bins) and its column-normalised transpose (bins, mels)."""
+_band_pairs_cache: dict = {}
+
+
+def _band_pairs(config: SpectralConfig, device) -> _BandPairs:
     key = (config, str(device))
-    pair = _mel_pairs.get(key)
-    if pair is None:
-        basis = mel_basis(config, device).float()
-        pair = basis, (basis.T / basis.sum(0).clamp_min(1e-12)[:, None]).contiguous()
-        _mel_pairs[key] = pair
-    return pair
+    pairs = _band_pairs_cache.get(key)
+    if pairs is None:
+        pairs = _band_pairs_cache[key] = _BandPairs(config, device)
+    return pairs
 
 
 class _Inverse:
@@ -176,7 +203,28 @@ def fast_griffin_lim(magnitude: torch.Tensor, phase: torch.Tensor, config: Spect
                      length: int, iterations: int = DEFAULT_ITERATIONS,
                      momentum: float = MOMENTUM) -> torch.Tensor:
     """Waveform (..., length) whose STFT magnitude approaches ``magnitude`` (..., bins, frames),
-    starting from ``phase`` (same shape); ``iterations`` = 0 is a plain inverse STFT."""
+    starting from ``phase`` (same shape); ``iterations`` = 0 is a plain inverse STFT.
+
+    Rows are independent, so they run in groups of about :data:`GROUP_BINS` spectrum
+    bins: every step allocates several spectrum-sized tensors, and once those pass
+    the allocator's mmap threshold each one costs fresh page faults. A stereo 24 s
+    chunk ran 2-2.7x faster row by row, eight one-shots about 1.5x faster in pairs
+    (measured on the 2-core CPU). The result is the same as one batched pass.
+    """
+    lead = magnitude.shape[:-2]
+    rows = int(np.prod(lead)) if lead else 1
+    group = max(1, GROUP_BINS // (magnitude.shape[-2] * magnitude.shape[-1]))
+    if rows > group:
+        flat_magnitude = magnitude.reshape(rows, *magnitude.shape[-2:])
+        flat_phase = phase.reshape(rows, *phase.shape[-2:])
+        waves = [_griffin_lim_rows(flat_magnitude[i:i + group], flat_phase[i:i + group], config, length,
+                                   iterations, momentum) for i in range(0, rows, group)]
+        return torch.cat(waves).reshape(*lead, -1)
+    return _griffin_lim_rows(magnitude, phase, config, length, iterations, momentum)
+
+
+def _griffin_lim_rows(magnitude: torch.Tensor, phase: torch.Tensor, config: SpectralConfig,
+                      length: int, iterations: int, momentum: float) -> torch.Tensor:
     magnitude, phase = magnitude.contiguous(), phase.contiguous()  # strided input: ~3x per step
     window = torch.hann_window(config.n_fft, device=magnitude.device, dtype=magnitude.dtype)
     work = (magnitude.shape[-1] - 1) * config.hop_samples  # the length whose STFT has these frames
@@ -188,8 +236,10 @@ def fast_griffin_lim(magnitude: torch.Tensor, phase: torch.Tensor, config: Spect
     for _ in range(iterations):
         rebuilt = torch.stft(inverse(spec), config.n_fft, config.hop_samples, window=window,
                              center=True, pad_mode=pad_mode, return_complex=True)
-        # magnitude x unit phasor; dividing by |x| is several times cheaper than exp(i angle(x))
-        projected = rebuilt * (magnitude / rebuilt.abs().clamp_min(1e-12))
+        # magnitude x unit phasor. |x|^2 as Re(x conj x) and a reciprocal square root: complex
+        # abs() costs about 8x that on the CPU (measured), and exp(i angle(x)) more still.
+        power = (rebuilt * rebuilt.conj()).real
+        projected = rebuilt * (magnitude * power.clamp_min(1e-24).rsqrt())
         # projected + momentum * (projected - previous), on the real view: complex
         # arithmetic on CPU costs about 7x more here
         step = torch.view_as_real(projected).mul(1.0 + momentum)

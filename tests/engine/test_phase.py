@@ -90,3 +90,32 @@ def test_match_mel_reaches_the_mel_and_keeps_harmonic_peaks():
     # the exact answer is the magnitude at a quarter of the level
     strong = magnitude[:, 10] > 0.1 * magnitude[:, 10].max()
     assert torch.allclose(frame[strong] / magnitude[strong, 10], torch.tensor(0.25), rtol=0.05)
+
+
+def test_griffin_lim_in_row_groups_gives_each_row_its_own_answer(monkeypatch):
+    import sketchpad.engine.phase as phase
+
+    waves = [_harmonic_with_clicks(0.3), 0.5 * _harmonic_with_clicks(0.3)[::-1].copy(),
+             np.random.default_rng(0).standard_normal(int(RATE * 0.3)).astype(np.float32) * 0.1]
+    magnitude = torch.from_numpy(np.stack([_magnitude(w) for w in waves])).reshape(3, 1, 1025, -1)
+    phase0 = torch.zeros_like(magnitude)
+    work = (magnitude.shape[-1] - 1) * CONFIG.hop_samples
+    alone = [fast_griffin_lim(magnitude[i, 0], phase0[i, 0], CONFIG, work, iterations=4) for i in range(3)]
+    monkeypatch.setattr(phase, "GROUP_BINS", 2 * magnitude.shape[-2] * magnitude.shape[-1])  # pairs
+    grouped = fast_griffin_lim(magnitude, phase0, CONFIG, work, iterations=4)
+    assert grouped.shape == (3, 1, work)
+    for i in range(3):
+        assert torch.max(torch.abs(grouped[i, 0] - alone[i])) < 1e-5
+
+
+def test_mel_band_pairs_equal_the_dense_filterbank():
+    from sketchpad.engine.features import mel_basis
+    from sketchpad.engine.phase import _band_pairs
+
+    magnitude = torch.rand(2, 1025, 7) ** 3
+    bands = _band_pairs(CONFIG, "cpu")
+    dense = mel_basis(CONFIG).float()
+    assert torch.allclose(bands.mel(magnitude), dense @ magnitude, rtol=1e-5, atol=1e-7)
+    per_band = torch.rand(2, dense.shape[0], 7)
+    spread = dense.T / dense.sum(0).clamp_min(1e-12)[:, None]
+    assert torch.allclose(bands.spread(per_band), spread @ per_band, rtol=1e-5, atol=1e-7)
