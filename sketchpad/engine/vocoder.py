@@ -30,7 +30,7 @@ import numpy as np
 import torch
 from torch import nn
 
-from sketchpad.engine.device import compute_device, falls_back_to_cpu, int8_inference_copy
+from sketchpad.engine.device import compute_device, falls_back_to_cpu, int8_inference_copy, native_bf16
 from sketchpad.engine.features import SpectralConfig, SpectralSettings, stft
 from sketchpad.engine.layers import ConvNeXtBlock
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
@@ -93,6 +93,7 @@ class Vocoder:
         self.info = info
         self.device = device or compute_device()
         self.net = net.to(self.device).eval()
+        self.bf16 = native_bf16(self.device)
         self.config = net.config
         # int8 linear layers for drafts on the CPU where the config asks for it (see SoundModel)
         self.draft_net = (int8_inference_copy(self.net, self.device) if info.get("cpu_int8")
@@ -122,6 +123,7 @@ class Vocoder:
     def to_cpu(self) -> None:
         self.net.to("cpu")
         self.device = "cpu"
+        self.bf16 = native_bf16("cpu")
 
     @falls_back_to_cpu
     def render(self, log_mel: np.ndarray, samples: int, refine: bool = True,
@@ -147,10 +149,13 @@ class Vocoder:
         with torch.inference_mode():
             for first, last, lo, hi in _frame_chunks(frames):
                 x = torch.from_numpy(np.ascontiguousarray(mel[:, :, lo:hi])).to(self.device)
-                # float32: bf16 autocast is untested here on hardware that has it natively,
-                # and without it (an AVX2-only CPU) this network runs about 8x slower.
                 net = self.draft_net if fast else self.net
-                wave = self._finish(x, net.spectrum(x), (hi - lo) * hop, refine)
+                # bf16 only where the hardware has it (emulated, it runs about 8x slower);
+                # the int8 copy takes float32. The head's outputs are float32 either way.
+                with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16,
+                                    enabled=self.bf16 and net is self.net):
+                    spec = net.spectrum(x)
+                wave = self._finish(x, spec, (hi - lo) * hop, refine)
                 out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
         out = out[:, :samples]
         if out.shape[1] < samples:
