@@ -74,6 +74,15 @@ class DraftRefiner:
         self.jobs.submit(JOB_KIND + "-now", lambda ctx: refine_clip(model, clip, ctx), lane="model",
                          supersede=False, on_result=done, on_error=self.failed.emit)
 
+    def finish_now(self, clip: Clip, model) -> Clip:
+        """The finished ``clip``, decoded on the calling thread, replacing the draft too: for a
+        drag, whose file must exist when it starts (one tile decodes in about 0.1 s)."""
+        if not clip.origin.draft or model is None:
+            return clip
+        new = refine_clip(model, clip)
+        self._on_refined(clip, new)
+        return new
+
     def cancel(self) -> None:
         """Something new needs the model first (a slider move, a prompt): drop what waits.
         The next :meth:`refine` queues the drafts that are still there."""

@@ -12,8 +12,8 @@ from __future__ import annotations
 from pathlib import Path
 
 from PySide6.QtCore import QSettings, Qt, QTimer, Slot
-from PySide6.QtWidgets import (QDockWidget, QFileDialog, QInputDialog, QMainWindow, QMessageBox,
-                               QScrollArea, QSplitter, QTabWidget)
+from PySide6.QtWidgets import (QApplication, QDockWidget, QFileDialog, QInputDialog, QMainWindow,
+                               QMessageBox, QScrollArea, QSplitter, QTabWidget)
 
 from sketchpad import PROJECT_NAME
 from sketchpad.audio.export import free_path
@@ -45,7 +45,7 @@ from sketchpad.ui.sound_view import SoundView
 from sketchpad.ui.generate_area import GenerateArea
 from sketchpad.ui.wav_out import start_wav_drag
 from sketchpad.ui.window_actions import build_actions, build_status_bar
-from sketchpad.ui.workers import WorkerPool
+from sketchpad.ui.workers import WorkerPool, describe_error
 
 PLAYHEAD_FPS = 30
 AUTOSAVE_DELAY_MS = 1000
@@ -329,8 +329,10 @@ class MainWindow(QMainWindow):
             self.audition(self.project.tiles[index])
 
     def blend_with(self, clip: Clip, letter: str) -> None:
-        """Put a tile into blend slot ``letter`` and show the blend view."""
-        self.blend_panel.set_source(letter, clip)
+        """Put a tile into blend slot ``letter`` (its finished sound, never a draft) and show
+        the blend view."""
+        model = self.prompt_engine.model if self.prompt_engine is not None else None
+        self.refiner.finished(clip, model, lambda done: self.blend_panel.set_source(letter, done))
         self.views.setCurrentWidget(self.blend_panel)
 
     def add_blend_tile(self, clip: Clip) -> Clip:
@@ -522,6 +524,16 @@ class MainWindow(QMainWindow):
         """Drag ``clip`` out of the window as a WAV file (written into the export folder)."""
         if clip is None:
             return
+        model = self.prompt_engine.model if self.prompt_engine is not None else None
+        if clip.origin.draft and model is not None:  # what leaves the app is never a draft
+            QApplication.setOverrideCursor(Qt.CursorShape.WaitCursor)
+            try:
+                clip = self.refiner.finish_now(clip, model)
+            except Exception as err:  # noqa: BLE001 - as a job's error: the drag is dropped, the app goes on
+                self.show_error(describe_error(f"Finishing '{clip.name}' for the drag", err))
+                return
+            finally:
+                QApplication.restoreOverrideCursor()
         try:
             start_wav_drag(widget, clip, self.export_settings.folder,
                            bit_depth=self.export_settings.bit_depth, rate=self.export_settings.rate)

@@ -2,7 +2,8 @@
 
 Both write into the export folder, in the format chosen in the preferences,
 with the prompt, seed and model in the file's metadata. A drag writes its file
-before the drag starts (a 2 s one-shot takes a few milliseconds) and carries it
+before the drag starts (a 2 s one-shot takes a few milliseconds; a draft is
+finished first, see ``MainWindow.drag_out``) and carries it
 as a local file URL, which DAWs and file managers accept. Dragged files are
 never cleaned up: a DAW may keep referring to them.
 """

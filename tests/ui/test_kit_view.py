@@ -151,3 +151,36 @@ def test_a_draft_goes_onto_a_pad_finished(qtbot, window):
     on_pad = window.kit.pads[0].clip
     assert not on_pad.origin.draft and on_pad.origin.seed == draft.origin.seed
     assert on_pad.origin.index == draft.origin.index  # its tail is trimmed on the finished sound
+
+
+def test_a_draft_leaves_the_app_finished_by_drag_and_enters_a_blend_slot_finished(qtbot, window, monkeypatch,
+                                                                                 tmp_path):
+    """Dragging a tile out before its finished sound arrived writes the finished sound, and a
+    tile sent to a blend slot arrives there finished."""
+    import soundfile as sf
+
+    import sketchpad.ui.main_window as main_window
+
+    qtbot.waitUntil(lambda: window.prompt_engine is not None, timeout=60000)
+    window.refiner.refine = lambda model: None  # keep the tiles drafts until they are used
+    window.generate("warm pad C3", 2, 3)
+    qtbot.waitUntil(lambda: len(window.project.tiles) == 2 and window.pool.pending == 0, timeout=60000)
+    first, second = window.project.tiles
+    assert first.origin.draft and second.origin.draft
+    dragged = []
+    monkeypatch.setattr(main_window, "start_wav_drag", lambda widget, clip, folder, **kw: dragged.append(clip))
+    window.drag_out(second, window)
+    [clip] = dragged
+    assert not clip.origin.draft and clip.origin.seed == second.origin.seed
+    assert window.project.tiles[1] is clip  # the draft was replaced in the project too
+    from sketchpad.ui.wav_out import wav_mime_data
+
+    [url] = wav_mime_data(clip, tmp_path, bit_depth="float32", rate=44100).urls()
+    audio, _ = sf.read(url.toLocalFile(), dtype="float32")
+    assert audio.shape[0] == clip.frames
+    assert np.max(np.abs(audio.reshape(clip.samples.shape) - clip.samples)) < 1e-6
+
+    window.blend_with(first, "A")
+    qtbot.waitUntil(lambda: "A" in window.blend_panel.source_clips(), timeout=30000)
+    in_slot = window.blend_panel.source_clips()["A"]
+    assert not in_slot.origin.draft and in_slot.origin.seed == first.origin.seed
