@@ -23,10 +23,12 @@ also act on the sound:
   loudest frame (an amp envelope's decay, in the latent, so the model renders
   the shortened tail). **long**: the frames after the loudest are read
   1.8x slower (a longer decay of the same sound).
-- **distorted**: after decoding, a tanh saturation with 12 dB of drive; it is
+- **distorted**: after decoding, a tanh saturation with 20 dB of drive; it is
   stored with the clip (``Origin.drive``) so re-rendering keeps it. The latent
   direction measured for "distorted" moved noisiness the wrong way as often as
   the right one, so it is not used.
+- **low / high** on a drum: besides naming the General MIDI drum of that register
+  (:mod:`sketchpad.engine.prompt_words`), the result is tuned 3 semitones down or up.
 """
 
 from __future__ import annotations
@@ -67,7 +69,10 @@ LONG_STRETCH = 1.8
 SOFT_ATTACK_S, SOFT_START_GAIN = 0.12, 0.1  # fade-in length from the first loud frame; its first gain
 PUNCHY_RISE_S = 0.035  # the longest rise from the first loud frame to the loudest one
 ONSET_LOUDNESS = 0.2  # share of the loudest frame's distance from silence that counts as sounding
-DRIVE = 4.0  # tanh saturation drive for "distorted" (about 12 dB)
+DRIVE = 10.0
+"""tanh saturation drive for "distorted" (20 dB). At 12 dB a distorted bass was no noisier
+than a clean one in half the pairs; at 20 dB 91 % of the generator's pairs and 91-94 % of
+retrieval's moved the asked way on seeds 1 and 2 (the evaluation uses seed 0)."""
 
 
 def _caption_parts(caption: str) -> list[str]:

@@ -278,7 +278,7 @@ class FlowEngine:
 
     def _condition(self, prompt: str, pitch: int | None):
         from sketchpad.audio.pitch import parse_note, strip_note
-        from sketchpad.engine.prompt_words import register_for
+        from sketchpad.engine.prompt_words import drum_register_semitones, register_for
         from sketchpad.engine.text import clean_prompt
 
         prompt = clean_prompt(prompt)
@@ -287,8 +287,8 @@ class FlowEngine:
         text = self.text.embed([words])[0]
         if pitch is None and self.captions is not None:
             pitch, drum = register_for(words, self.captions, self.text)
-            if drum is not None:  # the register's drum by name
-                text = self.text.embed([drum])[0]
+            if drum is not None:  # the register's drum by name, tuned towards that register
+                return prompt, self.text.embed([drum])[0], None, drum_register_semitones(words)
         trained = nearest_trained_note(pitch) if pitch is not None else None
         return prompt, text, trained, (pitch - trained) if pitch is not None else 0
 

@@ -38,6 +38,10 @@ QUALITY_WORDS = {
 
 VELOCITIES = {"hard": 118, "soft": 40}
 REGISTER_QUANTILES = {"low": 0.1, "high": 0.9}
+DRUM_REGISTER_SEMITONES = {"low": -3.0, "high": 3.0}
+"""A drum asked for "low" or "high" is also tuned that way, as a sampler's tune knob would:
+the generator's High Tom and Low Floor Tom of one seed came out in either order (38 % of
+pairs in the asked order; ``sketchpad evaluate-prompts``, character words)."""
 """Where in the neighbours' note range each register word lands."""
 REGISTER_NEIGHBOURS = 200
 _NOT_REGISTER = {"hat", "hats", "hihat"}  # "high hat" is a hi-hat
@@ -72,6 +76,12 @@ def register_word(prompt: str) -> tuple[str | None, str]:
             rest = re.sub(rf"\b{word}\b", " ", prompt, count=1, flags=re.IGNORECASE)
             return word, " ".join(rest.split())
     return None, prompt
+
+
+def drum_register_semitones(words: str) -> float:
+    """The tuning a register word in ``words`` asks of a drum (0 without one)."""
+    register, _ = register_word(words)
+    return DRUM_REGISTER_SEMITONES.get(register, 0.0) if register else 0.0
 
 
 def register_for(words: str, index, text_encoder) -> tuple[int | None, str | None]:

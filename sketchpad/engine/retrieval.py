@@ -28,7 +28,7 @@ from sketchpad.engine.character import caption_directions, drive_for, shape_gene
 from sketchpad.engine.generated import GeneratedSound, decode_sounds
 from sketchpad.engine.latent_frames import fit_frames
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
-from sketchpad.engine.prompt_words import register_for
+from sketchpad.engine.prompt_words import drum_register_semitones, register_for
 from sketchpad.errors import SketchpadError
 
 INDEX_KIND = "retrieval-index"
@@ -234,12 +234,14 @@ class RetrievalEngine:
 
         prompt = clean_prompt(prompt)
         pitch = pitch if pitch is not None else parse_note(prompt)
-        query, wording = self.text.embed([prompt])[0], prompt
+        query, wording, drum_shift = self.text.embed([prompt])[0], prompt, 0.0
         if pitch is None:
             pitch, text = register_for(prompt, self.index, self.text)
-            if text is not None:  # a drum: the register's drum by name
+            if text is not None:  # a drum: the register's drum by name, tuned towards it too
                 query, wording = self.text.embed([text])[0], text
+                drum_shift = drum_register_semitones(prompt)
         top, probabilities, shift = self._candidates(self.scores(wording, query), pitch)
+        shift += drum_shift
         latents, neighbours = [], []
         for i in range(count):
             rng = np.random.default_rng([seed, i])

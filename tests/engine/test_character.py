@@ -145,9 +145,19 @@ def test_the_generator_hears_character_words(generator):
     assert high_piano.note == high + high_shift
     # "More like this" keeps the note, so the variations play from the same key.
     assert all(v.note == high_piano.note for v in generator.variations(high_piano, count=2, seed=1))
+    # A drum's register word names the drum and tunes it that way, as a sampler's tune knob.
+    high_tom, low_tom = (generator.generate(f"{word} tom", count=1, seed=3)[0] for word in ("high", "low"))
+    assert high_tom.note is None and high_tom.semitones - low_tom.semitones == 6.0
     distorted = generator.generate("distorted bass", count=2, seed=3)
     assert all(s.drive > 0 for s in distorted)
     assert all(s.drive == 0 for s in generator.generate("clean bass", count=2, seed=3))
     # The same seed still gives the same sounds.
     again = generator.generate("bright piano", count=4, seed=3)
     assert all(np.array_equal(a.audio, b.audio) for a, b in zip(bright, again))
+
+
+def test_retrieval_tunes_a_drum_towards_its_register_word():
+    retrieval = load_prompt_engine("retrieval", device="cpu")
+    high_tom, low_tom = (retrieval.generate(f"{word} tom", count=1, seed=3)[0] for word in ("high", "low"))
+    assert high_tom.semitones - low_tom.semitones == 6.0
+    assert retrieval.generate("tom", count=1, seed=3)[0].semitones == 0.0
