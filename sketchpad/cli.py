@@ -155,6 +155,8 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="warm start from this latent model (name or folder), continuing its schedule")
     tl.add_argument("--export", action="store_true",
                     help="only write the model from the last checkpoint (e.g. after stopping a run)")
+    tl.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
+                    help="bfloat16 network (auto: where the hardware runs it natively)")
 
     ms = sub.add_parser("build-model-set", help="one coherent model set from a latent model and a "
                         "vocoder: float16 copies, the retrieval index and the prompt generator")
@@ -538,7 +540,9 @@ def latent_train_config(args):
                         ("--width", args.width), ("--decoder-blocks", args.decoder_blocks)):
         if value is not None and value <= 0:
             raise SketchpadError(f"{name} must be positive, got {value}.")
-    config = MelTrainConfig()
+    from sketchpad.engine.device import native_bf16
+
+    config = MelTrainConfig(bf16={"auto": native_bf16(), "on": True, "off": False}[args.bf16])
     shape = {"latent_channels": args.channels, "dim": args.width, "decoder_blocks": args.decoder_blocks}
     config.architecture = replace(config.architecture,
                                   **{key: value for key, value in shape.items() if value is not None})

@@ -231,5 +231,9 @@ def test_the_latent_models_size_is_chosen_on_the_command_line(capsys):
     shape = config.architecture
     assert (shape.latent_channels, shape.dim, shape.decoder_blocks, config.steps) == (4, 24, 2, 9)
     assert MelVAE(shape).decoder.blocks[1] is not None and len(MelVAE(shape).decoder.blocks) == 2
+    from sketchpad.engine.device import native_bf16
+
+    assert config.bf16 == native_bf16()  # auto: bf16 where the hardware has it natively
+    assert latent_train_config(_build_parser().parse_args(["train-latent", "--bf16", "off"])).bf16 is False
     assert main(["train-latent", "--width", "0"]) == 2
     assert "--width must be positive" in capsys.readouterr().err
