@@ -758,11 +758,9 @@ def _missing_extra(err: ModuleNotFoundError) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from sketchpad.allocator import keep_freed_memory_for_reuse
-    from sketchpad.threads import keep_numpy_blas_single_threaded
+    from sketchpad.process_setup import set_up_process
 
-    keep_numpy_blas_single_threaded()
-    keep_freed_memory_for_reuse()
+    set_up_process()
     parser = _build_parser()
     args = parser.parse_args(argv)
     command = _COMMANDS[args.command or "gui"]

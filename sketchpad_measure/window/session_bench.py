@@ -12,9 +12,9 @@ from sketchpad_measure.bench.app_session import peak_rss_mb
 
 
 def main(folder: Path) -> int:
-    from sketchpad.threads import keep_numpy_blas_single_threaded
+    from sketchpad.process_setup import set_up_process
 
-    keep_numpy_blas_single_threaded()
+    set_up_process()
     from PySide6.QtCore import QSettings
 
     from sketchpad.ui.app import create_app

@@ -51,9 +51,9 @@ def main(argv: list[str] | None = None) -> int:
                         help="the kept tray's size at which keeping un-keeps one instead")
     args = parser.parse_args(argv)
 
-    from sketchpad.threads import keep_numpy_blas_single_threaded
+    from sketchpad.process_setup import set_up_process
 
-    keep_numpy_blas_single_threaded()
+    set_up_process()
     from PySide6.QtCore import QSettings, QTimer
 
     from sketchpad_measure.bench.hostile_files import build_corpus

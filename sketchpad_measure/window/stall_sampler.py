@@ -76,7 +76,7 @@ def main(argv: list[str] | None = None) -> int:
     import numpy as np
     from PySide6.QtCore import QSettings
 
-    from sketchpad.threads import keep_numpy_blas_single_threaded
+    from sketchpad.process_setup import set_up_process
     from sketchpad.ui.app import create_app
     from sketchpad.ui.event_loop import run_event_loop_until
     from sketchpad.ui.main_window import MainWindow
@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
 
     argv = sys.argv[1:] if argv is None else argv
     generations = int(argv[0]) if argv else 40
-    keep_numpy_blas_single_threaded()
+    set_up_process()
     create_app()
     with tempfile.TemporaryDirectory(prefix="sketchpad-stalls-") as tmp:
         settings = QSettings(str(Path(tmp) / "settings.ini"), QSettings.Format.IniFormat)
