@@ -9,7 +9,8 @@
     audio          -> (foundation only)
 
 The foundation (``sketchpad`` itself, ``errors``, ``atomic``, ``threads``,
-``paths``, ``jobs``) is importable from every layer and imports none of them.
+``allocator``, ``process_setup``, ``paths``, ``jobs``) is importable from every
+layer and imports none of them.
 Imports inside functions count too: a lazy import is still a dependency.
 """
 
@@ -20,7 +21,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 FOUNDATION = {"sketchpad", "sketchpad.errors", "sketchpad.atomic", "sketchpad.threads",
-              "sketchpad.paths", "sketchpad.jobs"}
+              "sketchpad.allocator", "sketchpad.process_setup", "sketchpad.paths", "sketchpad.jobs"}
 ALLOWED = {
     "foundation": {"foundation"},
     "audio": {"foundation", "audio"},
