@@ -298,15 +298,24 @@ class FlowEngine:
                          for i in range(count)])
 
     def _finish(self, prompt, seed, coefficients, seconds, semitones, pitch=None, shape=False,
-                note=None, draft=False):
+                note=None, draft=False, query=None):
         """Decode; ``shape``: apply the prompt's character words to the latents first
-        (a fresh generation; variations start from latents that already have them);
-        ``note``: the note the results sound at when no ``pitch`` tunes them;
-        ``draft``: decode with the vocoder network alone (see ``decode_sounds``)."""
-        from sketchpad.engine.character import drive_for, shape_generated
+        (a fresh generation; variations start from latents that already have them),
+        after keeping each to the length of the training sounds nearest ``query`` (the
+        prompt's text embedding); ``note``: the note the results sound at when no
+        ``pitch`` tunes them; ``draft``: decode with the vocoder network alone (see
+        ``decode_sounds``)."""
+        from sketchpad.engine.character import (drive_for, keep_to_typical_length, shape_generated,
+                                                typical_sounding_frames)
         from sketchpad.engine.generated import decode_sounds
+        from sketchpad.engine.prompt_words import qualities_asked
 
         latents = [z[None] for z in self.generator.projection.to_latents(coefficients)]
+        if shape and query is not None and self.captions is not None and "long release" not in \
+                qualities_asked(prompt):  # asked for long: longer than its neighbours is right
+            typical = typical_sounding_frames(self.captions, query, self.silence)
+            rate = self.model.sample_rate / self.model.samples_per_latent
+            latents = [keep_to_typical_length(z, self.silence, typical, rate) for z in latents]
         if shape:
             directions = self.captions.character_directions if self.captions is not None else {}
             latents = shape_generated(latents, prompt, self.model, self.silence, directions)
@@ -329,7 +338,7 @@ class FlowEngine:
         # The note condition lands near, not on, the asked note: each result is tuned.
         target = note + semitones if note is not None else None
         return self._finish(prompt, seed, coefficients, seconds, semitones, target, shape=True,
-                            draft=draft)
+                            draft=draft, query=text)
 
     def variations(self, sound, *, count: int = 8, seed: int = 0, amount: float = 0.5,
                    draft: bool = False):

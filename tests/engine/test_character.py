@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 
 from sketchpad.audio.descriptors import spectral_centroid
-from sketchpad.engine.character import SHAPING, caption_directions, drive_for, saturate, shape_latents
+from sketchpad.engine.character import (SHAPING, caption_directions, drive_for, keep_to_typical_length,
+                                        saturate, shape_latents, sounding_frames)
 from sketchpad.engine.prompt_engines import load_prompt_engine
 from sketchpad.engine.prompt_words import (qualities_asked, register_word, resolve_register,
                                            velocity_from_words)
@@ -161,3 +162,21 @@ def test_retrieval_tunes_a_drum_towards_its_register_word():
     high_tom, low_tom = (retrieval.generate(f"{word} tom", count=1, seed=3)[0] for word in ("high", "low"))
     assert high_tom.semitones - low_tom.semitones == 6.0
     assert retrieval.generate("tom", count=1, seed=3)[0].semitones == 0.0
+
+
+def test_a_sound_ringing_far_longer_than_its_neighbours_is_faded_to_their_length():
+    silence = np.zeros(4, np.float32)
+    ringing = np.ones((1, 4, 87), np.float32)  # sounds for all 87 frames (2 s)
+    faded = keep_to_typical_length(ringing, silence, typical=20.0, frame_rate_hz=43.07)
+    assert sounding_frames(ringing, silence) == 87 and sounding_frames(faded, silence) < 40
+    assert np.array_equal(faded[..., :20], ringing[..., :20])  # untouched up to the typical length
+    near = np.ones((1, 4, 87), np.float32)
+    near[..., 35:] = 0.0  # 35 frames: within twice the typical 20
+    assert keep_to_typical_length(near, silence, 20.0, 43.07) is near
+
+
+def test_generated_closed_hats_do_not_ring_like_cymbals(generator):
+    from sketchpad_measure.quality.character_eval import sounding_seconds
+
+    hats = generator.generate("closed hi-hat", count=8, seed=0)
+    assert max(sounding_seconds(h.audio, RATE) for h in hats) < 0.8  # four rang 1.4-1.5 s before
