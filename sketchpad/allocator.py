@@ -4,7 +4,8 @@ glibc's malloc serves large blocks with fresh mmap()s and trims the heap
 eagerly, so every spectrum-sized tensor a decode allocates (Griffin-Lim
 steps, STFTs, network activations) is paid again in page faults: on the
 project's 2-core CPU a 3-minute blend ran at 18.5x real time as is and
-21x with the thresholds below (`sketchpad bench`, same session). Freed
+21x with the thresholds below (``measure_blend_rtf`` of
+``sketchpad_measure.bench.model_speed``, back to back). Freed
 memory up to :data:`TRIM_THRESHOLD_BYTES` stays in the process for the
 next decode.
 """

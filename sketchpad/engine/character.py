@@ -140,9 +140,7 @@ def shape_latents(z: np.ndarray, silence: np.ndarray, prompt: str, directions: d
         gain = (SOFT_START_GAIN + (1.0 - SOFT_START_GAIN) * np.clip(t, 0.0, 1.0)).astype(np.float32)
         z = silence[None, :, None] + (z - silence[None, :, None]) * gain[None, None, :]
     if "fast decay" in asked:
-        t = np.maximum(np.arange(z.shape[2]) - peak - SHORT_HOLD_S * frame_rate_hz, 0.0) / frame_rate_hz
-        gain = np.exp(-t / SHORT_DECAY_S).astype(np.float32)
-        z = silence[None, :, None] + (z - silence[None, :, None]) * gain[None, None, :]
+        z = _decay_from(z, silence, peak + SHORT_HOLD_S * frame_rate_hz, frame_rate_hz)
     if "long release" in asked:
         length = int(peak + (z.shape[2] - peak) * LONG_STRETCH)
         positions = np.arange(length, dtype=np.float64)
@@ -186,9 +184,15 @@ def keep_to_typical_length(z: np.ndarray, silence: np.ndarray, typical: float,
     neighbours ring 0.5 s, and the judge then heard a cymbal."""
     if sounding_frames(z, silence) <= LENGTH_SLACK * typical:
         return z
-    t = np.maximum(np.arange(z.shape[2]) - typical, 0.0) / frame_rate_hz
+    return _decay_from(z, silence, typical, frame_rate_hz).astype(np.float32)
+
+
+def _decay_from(z: np.ndarray, silence: np.ndarray, start: float, frame_rate_hz: float) -> np.ndarray:
+    """(1, C, L) ``z`` decaying towards the silence frame from frame ``start`` on, with an
+    e-folding time of :data:`SHORT_DECAY_S` (an amp envelope's decay, in the latent)."""
+    t = np.maximum(np.arange(z.shape[2]) - start, 0.0) / frame_rate_hz
     gain = np.exp(-t / SHORT_DECAY_S).astype(np.float32)
-    return (silence[None, :, None] + (z - silence[None, :, None]) * gain[None, None, :]).astype(np.float32)
+    return silence[None, :, None] + (z - silence[None, :, None]) * gain[None, None, :]
 
 
 def drive_for(prompt: str) -> float:

@@ -132,8 +132,9 @@ def match_mel(magnitude: torch.Tensor, log_mel: torch.Tensor, config: SpectralCo
 class _BandPairs:
     """The mel filterbank as the two bands each linear bin belongs to (triangular filters
     overlap by one neighbour), so mel sums and their spread back over the bins cost
-    O(bins) per frame instead of a dense (mels x bins) product: about 20x less for
-    a 2 s one-shot (measured), and the same numbers within float rounding."""
+    O(bins) per frame instead of a dense (mels x bins) product: a 2 s one-shot's
+    ``match_mel`` took 1.3 ms instead of 2.1 ms (measured), with the same numbers
+    within float rounding."""
 
     def __init__(self, config: SpectralConfig, device):
         basis = mel_basis(config, device).float()  # (mels, bins)

@@ -38,11 +38,11 @@ QUALITY_WORDS = {
 
 VELOCITIES = {"hard": 118, "soft": 40}
 REGISTER_QUANTILES = {"low": 0.1, "high": 0.9}
+"""Where in the neighbours' note range each register word lands."""
 DRUM_REGISTER_SEMITONES = {"low": -3.0, "high": 3.0}
 """A drum asked for "low" or "high" is also tuned that way, as a sampler's tune knob would:
 the generator's High Tom and Low Floor Tom of one seed came out in either order (38 % of
 pairs in the asked order; ``sketchpad evaluate-prompts``, character words)."""
-"""Where in the neighbours' note range each register word lands."""
 REGISTER_NEIGHBOURS = 200
 _NOT_REGISTER = {"hat", "hats", "hihat"}  # "high hat" is a hi-hat
 
