@@ -71,8 +71,11 @@ class MelVocoderNet(nn.Module):
         x = self.stem_norm(x.transpose(1, 2)).transpose(1, 2)
         x = self.norm(self.blocks(x).transpose(1, 2))
         # float32 from here: exp, polar and the inverse STFT need full precision under bf16 autocast.
-        log_magnitude, phase = self.head(x).float().transpose(1, 2).chunk(2, dim=1)
-        return torch.polar(torch.exp(log_magnitude.clamp(max=7.0)), phase)
+        log_magnitude, phase = self.head(x).float().chunk(2, dim=-1)
+        magnitude = torch.exp(log_magnitude.clamp(max=7.0))
+        # cos and sin rather than polar(), which is not vectorised on the CPU (0.6 against 1.0 ms
+        # for a 2 s one-shot, measured); frame-major, the layout the head writes
+        return torch.complex(magnitude * torch.cos(phase), magnitude * torch.sin(phase)).transpose(1, 2)
 
     def waveform(self, spec: torch.Tensor, samples: int) -> torch.Tensor:
         s = self.config.spectral
@@ -173,15 +176,17 @@ class Vocoder:
         s = self.config.spectral
         start = stft(wave, s)  # zero-padded where too short to reflect (a one-sample file)
         frames = min(start.shape[-1], log_mel.shape[-1])
-        # contiguous: every Griffin-Lim step on a strided slice costs about 3x (measured)
-        start, log_mel = start[..., :frames].contiguous(), log_mel[..., :frames].float().contiguous()
-        target = self._refine_target(start.abs(), log_mel)
-        return phase_tools.fast_griffin_lim(target, torch.angle(start), s, samples, self.refine_iterations)
+        # torch.stft's result is a transposed view of frame-major memory, the layout Griffin-Lim
+        # works in (see phase_tools.griffin_lim_from), so it is not copied; the target's band
+        # sums run about 2x faster on bins-major memory (measured), so its magnitude is.
+        start, log_mel = start[..., :frames], log_mel[..., :frames].float().contiguous()
+        written = (start * start.conj()).real.sqrt().contiguous()  # complex abs() is slow on the CPU
+        target = self._refine_target(written, log_mel)
+        return phase_tools.griffin_lim_from(start, target, s, samples, self.refine_iterations)
 
     def _refine_target(self, written: torch.Tensor, log_mel: torch.Tensor) -> torch.Tensor:
         s = self.config.spectral
-        flat = torch.from_numpy(np.stack([phase_tools.mel_to_magnitude(m, s)
-                                          for m in log_mel.cpu().numpy()])).to(written.device)
+        flat = phase_tools.mel_to_magnitude(log_mel, s)
         if self.refine_shape <= 0.0:
             return flat
         shaped = phase_tools.match_mel(written, log_mel, s)

@@ -4,8 +4,8 @@ import numpy as np
 import torch
 
 from sketchpad.engine.features import SpectralConfig
-from sketchpad.engine.phase import (audio_mel, fast_griffin_lim, magnitude_to_audio, match_mel, mel_to_audio,
-                                    phase_gradient_phase)
+from sketchpad.engine.phase import (audio_mel, fast_griffin_lim, griffin_lim_from, magnitude_to_audio, match_mel,
+                                    mel_to_audio, mel_to_magnitude, phase_gradient_phase)
 from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 
 CONFIG = SpectralConfig()
@@ -72,6 +72,46 @@ def test_griffin_lim_inverse_equals_torch_istft():
     batched = fast_griffin_lim(torch.stack([spec.abs()] * 2), torch.stack([spec.angle()] * 2),
                                CONFIG, work, iterations=0)
     assert batched.shape == (2, work) and torch.max(torch.abs(batched[1] - expected)) < 1e-5
+
+
+def test_frame_major_stft_equals_torch_stft():
+    # Griffin-Lim's own STFT: the same numbers as torch.stft, frames first, for a sound long
+    # enough to reflect at its ends and for one too short to (zero-padded).
+    from sketchpad.engine.phase import _FrameMajorSTFT
+
+    window = torch.hann_window(CONFIG.n_fft)
+    for wave in (_harmonic_with_clicks(0.3), _harmonic_with_clicks(0.01)):
+        wave = torch.from_numpy(wave)[None]
+        frames = wave.shape[-1] // CONFIG.hop_samples + 1
+        expected = torch.stft(wave, CONFIG.n_fft, CONFIG.hop_samples, window=window, center=True,
+                              pad_mode="reflect" if wave.shape[-1] > CONFIG.n_fft // 2 else "constant",
+                              return_complex=True)
+        ours = _FrameMajorSTFT(CONFIG, frames, wave.shape[-1], torch.float32, "cpu").forward(wave)
+        assert ours.shape == (1, frames, CONFIG.n_fft // 2 + 1)
+        assert torch.max(torch.abs(ours.transpose(-1, -2) - expected)) < 1e-4
+
+
+def test_griffin_lim_from_a_spectrum_follows_its_phase_not_its_magnitude():
+    wave = _harmonic_with_clicks(0.3)
+    window = torch.hann_window(CONFIG.n_fft)
+    spec = torch.stft(torch.from_numpy(wave), CONFIG.n_fft, CONFIG.hop_samples, window=window,
+                      return_complex=True)
+    work = (spec.shape[-1] - 1) * CONFIG.hop_samples
+    target = spec.abs() * 0.5
+    from_phase = fast_griffin_lim(target, spec.angle(), CONFIG, work, iterations=3)
+    from_spectrum = griffin_lim_from(spec * 3.0, target, CONFIG, work, iterations=3)
+    assert torch.max(torch.abs(from_spectrum - from_phase)) < 1e-5
+    # a consistent start is a fixed point: away from the cut end, one step gives the wave back
+    one_step = griffin_lim_from(spec * 3.0, target, CONFIG, work, iterations=1)
+    assert torch.allclose(one_step[:-2048], 0.5 * torch.from_numpy(wave[:work - 2048]), atol=1e-5)
+
+
+def test_mel_to_magnitude_tensor_matches_numpy():
+    log_mel = audio_mel(_harmonic_with_clicks(0.3), CONFIG)
+    expected = mel_to_magnitude(log_mel, CONFIG)
+    ours = mel_to_magnitude(torch.from_numpy(log_mel)[None], CONFIG)
+    assert isinstance(ours, torch.Tensor) and ours.shape == (1, *expected.shape)
+    assert np.max(np.abs(ours[0].numpy() - expected)) < 1e-5 * expected.max()
 
 
 def test_match_mel_reaches_the_mel_and_keeps_harmonic_peaks():
