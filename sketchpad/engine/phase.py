@@ -263,12 +263,12 @@ def griffin_lim_from(start: torch.Tensor, magnitude: torch.Tensor, config: Spect
     return _griffin_lim_rows(start, magnitude, config, length, iterations, momentum)
 
 
-def _unit_phase_times(spec: torch.Tensor, magnitude: torch.Tensor) -> torch.Tensor:
-    """``magnitude`` x the unit phasor of ``spec`` (0 where ``spec`` is 0). |x|^2 as
-    Re(x conj x) and a reciprocal square root: complex abs() costs about 8x that on the
-    CPU (measured), and exp(i angle(x)) more still."""
-    power = (spec * spec.conj()).real
-    return spec * (magnitude * power.clamp_min(1e-24).rsqrt())
+def _unit_phase_times(spec: torch.Tensor, magnitude: torch.Tensor, *, in_place: bool = False) -> torch.Tensor:
+    """``magnitude`` x the unit phasor of ``spec`` (0 where ``spec`` is 0); ``in_place``
+    overwrites ``spec``. |x|^2 as Re(x conj x) and a reciprocal square root: complex abs()
+    costs about 8x that on the CPU (measured), and exp(i angle(x)) more still."""
+    scale = (spec * spec.conj()).real.clamp_min(1e-24).rsqrt_().mul_(magnitude)
+    return spec.mul_(scale) if in_place else spec * scale
 
 
 def _griffin_lim_rows(start: torch.Tensor, magnitude: torch.Tensor, config: SpectralConfig,
@@ -282,11 +282,12 @@ def _griffin_lim_rows(start: torch.Tensor, magnitude: torch.Tensor, config: Spec
     spec = _unit_phase_times(start.transpose(-1, -2).contiguous(), magnitude)
     previous = spec
     for _ in range(iterations):
-        projected = _unit_phase_times(transforms.forward(transforms.inverse(spec)), magnitude)
-        # projected + momentum * (projected - previous), on the real view: complex
-        # arithmetic on CPU costs about 7x more here
-        step = torch.view_as_real(projected).mul(1.0 + momentum)
-        spec = torch.view_as_complex(step.sub_(torch.view_as_real(previous), alpha=momentum))
+        # the forward transform's result is fresh, so it is projected in place
+        projected = _unit_phase_times(transforms.forward(transforms.inverse(spec)), magnitude, in_place=True)
+        # projected + momentum * (projected - previous) in one pass, on the real view:
+        # complex arithmetic on CPU costs about 7x more here
+        spec = torch.view_as_complex(torch.lerp(torch.view_as_real(previous), torch.view_as_real(projected),
+                                                1.0 + momentum))
         previous = projected
     # The last projection, not the extrapolated point, is what the magnitude constraint holds for.
     wave = transforms.inverse(previous if iterations else spec)
