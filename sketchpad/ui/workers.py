@@ -8,6 +8,7 @@ connections and callbacks run on the UI thread, never on a worker.
 
 from __future__ import annotations
 
+import atexit
 import logging
 import time
 import traceback
@@ -27,6 +28,17 @@ log = logging.getLogger(__name__)
 # on the io lane: a session killed then would lose seconds of edits.
 LANES = {"model": 1, "io": 2, "train": 1, "save": 1}
 _STILL_RUNNING: list = []  # workers whose job outlived shutdown: kept alive, never destroyed
+STRAGGLER_WAIT_MS = 60_000
+"""At exit, how long each worker whose job outlived shutdown may take to finish it."""
+
+
+@atexit.register
+def _join_still_running() -> None:
+    """Wait, at interpreter exit, for the workers a shutdown left running: their queues
+    are closed, so each ends after its current job. A QThread destroyed while it runs
+    aborts the whole process (the user would see a crash on closing the window)."""
+    for worker in _STILL_RUNNING:
+        worker.wait(STRAGGLER_WAIT_MS)
 
 
 @dataclass

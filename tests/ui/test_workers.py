@@ -78,3 +78,29 @@ def test_progress_is_reported(qtbot, pool):
     qtbot.waitUntil(lambda: pool.pending == 0, timeout=5000)
     qtbot.waitUntil(lambda: len(seen) == 5, timeout=2000)
     assert seen == [0.0, 0.25, 0.5, 0.75, 1.0]
+
+
+def test_a_job_that_outlives_shutdown_does_not_abort_the_exit(tmp_path):
+    # A job that ignores cancellation (a model still loading, a decode on a loaded machine)
+    # can outlive shutdown's wait. Its QThread must not be destroyed while it runs at
+    # interpreter exit: Qt aborts the process then (exit -6, "Destroyed while thread ... is
+    # still running"), which is what a user closing the window mid-job would get.
+    import subprocess
+    import sys
+
+    script = tmp_path / "exit_mid_job.py"
+    script.write_text(
+        "import time\n"
+        "from PySide6.QtCore import QCoreApplication\n"
+        "from sketchpad.ui.workers import WorkerPool\n"
+        "app = QCoreApplication([])\n"
+        "pool = WorkerPool()\n"
+        "started = []\n"
+        "pool.submit('stubborn', lambda ctx: (started.append(1), time.sleep(1.0)), lane='model')\n"
+        "while not started:\n"
+        "    time.sleep(0.01)\n"
+        "pool.shutdown(wait_ms=10)\n"
+        "print('closed')\n")
+    out = subprocess.run([sys.executable, str(script)], capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "closed" and "Destroyed while thread" not in out.stderr
