@@ -167,7 +167,7 @@ class Vocoder:
 
     def _finish(self, log_mel: torch.Tensor, spec: torch.Tensor, samples: int,
                 refine: bool = True) -> torch.Tensor:
-        wave = self.net.waveform(spec, samples)
+        wave = phase_tools.inverse_stft(spec, self.config.spectral, samples)  # = net.waveform, faster
         if self.refine_iterations <= 0 or not refine:
             return wave
         # Griffin-Lim from the phase of the vocoder's (consistent) output. Its raw head

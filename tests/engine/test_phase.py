@@ -114,6 +114,22 @@ def test_mel_to_magnitude_tensor_matches_numpy():
     assert np.max(np.abs(ours[0].numpy() - expected)) < 1e-5 * expected.max()
 
 
+def test_inverse_stft_equals_torch_istft_at_any_length():
+    from sketchpad.engine.phase import inverse_stft
+
+    window = torch.hann_window(CONFIG.n_fft)
+    wave = torch.from_numpy(np.stack([_harmonic_with_clicks(0.2), _harmonic_with_clicks(0.2)[::-1].copy()]))
+    spec = torch.stft(wave, CONFIG.n_fft, CONFIG.hop_samples, window=window, return_complex=True)
+    frames = spec.shape[-1]
+    for length in (100, (frames - 1) * CONFIG.hop_samples, frames * CONFIG.hop_samples, wave.shape[-1]):
+        expected = torch.istft(spec, CONFIG.n_fft, CONFIG.hop_samples, window=window, length=length)
+        ours = inverse_stft(spec, CONFIG, length)
+        assert ours.shape == expected.shape and torch.max(torch.abs(ours - expected)) < 1e-5
+    # past what torch.istft can give, zeros
+    longer = inverse_stft(spec, CONFIG, (frames + 6) * CONFIG.hop_samples)
+    assert torch.all(longer[:, (frames + 2) * CONFIG.hop_samples:] == 0)
+
+
 def test_match_mel_reaches_the_mel_and_keeps_harmonic_peaks():
     wave = _harmonic_with_clicks(0.5)
     magnitude = torch.from_numpy(_magnitude(wave))
