@@ -3,7 +3,7 @@
 import numpy as np
 import torch
 
-from sketchpad.engine.features import SpectralConfig
+from sketchpad.engine.features import SpectralConfig, stft
 from sketchpad.engine.phase import (audio_mel, fast_griffin_lim, griffin_lim_from, magnitude_to_audio, match_mel,
                                     mel_to_audio, mel_to_magnitude, phase_gradient_phase)
 from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
@@ -19,10 +19,13 @@ def _harmonic_with_clicks(seconds=1.0):
     return tone.astype(np.float32)
 
 
+def _spec(wave):
+    """torch.stft as the engine takes it (centred, Hann, reflect- or zero-padded)."""
+    return stft(torch.as_tensor(wave), CONFIG)
+
+
 def _magnitude(wave):
-    window = torch.hann_window(CONFIG.n_fft)
-    return torch.stft(torch.from_numpy(wave), CONFIG.n_fft, CONFIG.hop_samples, window=window,
-                      return_complex=True).abs().numpy()
+    return _spec(wave).abs().numpy()
 
 
 def test_phase_gradient_start_beats_zero_phase():
@@ -63,8 +66,7 @@ def test_griffin_lim_inverse_equals_torch_istft():
     # batched or not.
     wave = _harmonic_with_clicks(0.4)
     window = torch.hann_window(CONFIG.n_fft)
-    spec = torch.stft(torch.from_numpy(wave), CONFIG.n_fft, CONFIG.hop_samples, window=window,
-                      return_complex=True)
+    spec = _spec(wave)
     work = (spec.shape[-1] - 1) * CONFIG.hop_samples
     expected = torch.istft(spec, CONFIG.n_fft, CONFIG.hop_samples, window=window, length=work)
     ours = fast_griffin_lim(spec.abs(), spec.angle(), CONFIG, work, iterations=0)
@@ -79,13 +81,10 @@ def test_frame_major_stft_equals_torch_stft():
     # enough to reflect at its ends and for one too short to (zero-padded).
     from sketchpad.engine.phase import _FrameMajorSTFT
 
-    window = torch.hann_window(CONFIG.n_fft)
     for wave in (_harmonic_with_clicks(0.3), _harmonic_with_clicks(0.01)):
         wave = torch.from_numpy(wave)[None]
         frames = wave.shape[-1] // CONFIG.hop_samples + 1
-        expected = torch.stft(wave, CONFIG.n_fft, CONFIG.hop_samples, window=window, center=True,
-                              pad_mode="reflect" if wave.shape[-1] > CONFIG.n_fft // 2 else "constant",
-                              return_complex=True)
+        expected = _spec(wave)
         ours = _FrameMajorSTFT(CONFIG, frames, wave.shape[-1], torch.float32, "cpu").forward(wave)
         assert ours.shape == (1, frames, CONFIG.n_fft // 2 + 1)
         assert torch.max(torch.abs(ours.transpose(-1, -2) - expected)) < 1e-4
@@ -93,9 +92,7 @@ def test_frame_major_stft_equals_torch_stft():
 
 def test_griffin_lim_from_a_spectrum_follows_its_phase_not_its_magnitude():
     wave = _harmonic_with_clicks(0.3)
-    window = torch.hann_window(CONFIG.n_fft)
-    spec = torch.stft(torch.from_numpy(wave), CONFIG.n_fft, CONFIG.hop_samples, window=window,
-                      return_complex=True)
+    spec = _spec(wave)
     work = (spec.shape[-1] - 1) * CONFIG.hop_samples
     target = spec.abs() * 0.5
     from_phase = fast_griffin_lim(target, spec.angle(), CONFIG, work, iterations=3)
@@ -119,7 +116,7 @@ def test_inverse_stft_equals_torch_istft_at_any_length():
 
     window = torch.hann_window(CONFIG.n_fft)
     wave = torch.from_numpy(np.stack([_harmonic_with_clicks(0.2), _harmonic_with_clicks(0.2)[::-1].copy()]))
-    spec = torch.stft(wave, CONFIG.n_fft, CONFIG.hop_samples, window=window, return_complex=True)
+    spec = _spec(wave)
     frames = spec.shape[-1]
     for length in (100, (frames - 1) * CONFIG.hop_samples, frames * CONFIG.hop_samples, wave.shape[-1]):
         expected = torch.istft(spec, CONFIG.n_fft, CONFIG.hop_samples, window=window, length=length)
