@@ -239,7 +239,11 @@ def inverse_stft(spec: torch.Tensor, config: SpectralConfig, length: int) -> tor
     covered = max(0, (frames - 1) * config.hop_samples)
     transforms = _FrameMajorSTFT(config, frames, min(length, covered + config.hop_samples),
                                  spec.real.dtype, spec.device)
-    wave = transforms.inverse(spec.transpose(-1, -2).contiguous())
+    return _to_length(transforms.inverse(spec.transpose(-1, -2).contiguous()), length)
+
+
+def _to_length(wave: torch.Tensor, length: int) -> torch.Tensor:
+    """``wave`` (..., samples) cut or zero-padded to ``length`` samples."""
     if wave.shape[-1] >= length:
         return wave[..., :length]
     return torch.nn.functional.pad(wave, (0, length - wave.shape[-1]))
@@ -305,10 +309,7 @@ def _griffin_lim_rows(start: torch.Tensor, magnitude: torch.Tensor, config: Spec
                                                 1.0 + momentum))
         previous = projected
     # The last projection, not the extrapolated point, is what the magnitude constraint holds for.
-    wave = transforms.inverse(previous if iterations else spec)
-    if wave.shape[-1] >= length:
-        return wave[..., :length]
-    return torch.nn.functional.pad(wave, (0, length - wave.shape[-1]))
+    return _to_length(transforms.inverse(previous if iterations else spec), length)
 
 
 def magnitude_to_audio(magnitude: np.ndarray, length: int, config: SpectralConfig = SpectralConfig(),
