@@ -35,11 +35,14 @@ def three_renderings(model, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     vocoder = model.vocoder
     true_mel = torch.from_numpy(audio_mel(audio, vocoder.config.spectral))[None]
     latents = torch.from_numpy(np.asarray(model.encode(audio), np.float32))
-    decoded = model.vae.decoder(latents if latents.ndim == 3 else latents[None]).float()
+    # in bf16 where the app decodes in bf16, so the round trip here is the shipped one
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=model.bf16_decode):
+        decoded = model.vae.decoder(latents if latents.ndim == 3 else latents[None]).float()
     frames = min(true_mel.shape[-1], decoded.shape[-1])
     true_mel, decoded = true_mel[..., :frames].contiguous(), decoded[..., :frames].contiguous()
     samples = frames * vocoder.config.spectral.hop_samples
-    from_true, from_decoded = vocoder.net.spectrum(true_mel), vocoder.net.spectrum(decoded)
+    with torch.autocast("cpu", dtype=torch.bfloat16, enabled=vocoder.bf16):
+        from_true, from_decoded = vocoder.net.spectrum(true_mel), vocoder.net.spectrum(decoded)
     return tuple(vocoder._finish(mel, spec, samples).numpy()[0]
                  for mel, spec in ((true_mel, from_true), (decoded, from_decoded), (decoded, from_true)))
 

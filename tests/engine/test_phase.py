@@ -127,6 +127,20 @@ def test_inverse_stft_equals_torch_istft_at_any_length():
     assert torch.all(longer[:, (frames + 2) * CONFIG.hop_samples:] == 0)
 
 
+def test_inverse_stft_passes_torch_istft_gradients():
+    # the vocoder trains through it (MelVocoderNet.waveform)
+    from sketchpad.engine.phase import inverse_stft
+
+    torch.manual_seed(0)
+    spec = torch.randn(2, CONFIG.n_fft // 2 + 1, 12, dtype=torch.complex64, requires_grad=True)
+    length, weights = 11 * CONFIG.hop_samples, torch.randn(2, 11 * CONFIG.hop_samples)
+    expected = torch.istft(spec, CONFIG.n_fft, CONFIG.hop_samples, window=torch.hann_window(CONFIG.n_fft),
+                           length=length)
+    (expected_grad,) = torch.autograd.grad((expected * weights).sum(), spec)
+    (ours_grad,) = torch.autograd.grad((inverse_stft(spec, CONFIG, length) * weights).sum(), spec)
+    assert torch.max(torch.abs(ours_grad - expected_grad)) < 1e-6
+
+
 def test_match_mel_reaches_the_mel_and_keeps_harmonic_peaks():
     wave = _harmonic_with_clicks(0.5)
     magnitude = torch.from_numpy(_magnitude(wave))
