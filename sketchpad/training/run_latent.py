@@ -32,26 +32,31 @@ HELD_OUT_ITEMS = 200
 LOUD_RANGE_NATS = float(np.log(100.0))  # 40 dB
 
 
+def mel_errors(vae, wave: np.ndarray) -> tuple[float, float, np.ndarray]:
+    """(mel L1, mel L1 of the bins within 40 dB of the loudest, latent means (C, L)) of one
+    mono sound's round trip through ``vae``'s posterior mean (no sampling)."""
+    step = vae.config.spectral.hop_samples * vae.config.time_downsample
+    wave = np.pad(np.asarray(wave, np.float32), (0, -len(wave) % step))
+    with torch.inference_mode():
+        mel = vae.features(torch.from_numpy(wave)[None])
+        mean, _ = vae.encoder(mel)
+        error = torch.abs(vae.decoder(mean) - mel)
+        loud = mel >= mel.max() - LOUD_RANGE_NATS
+        return float(torch.mean(error)), float(error[loud].mean()), mean[0].numpy()
+
+
 def held_out_statistics(vae, manifest: Manifest, items, seed: int = 0) -> dict:
     """Mel L1 of the round trip and per-channel variance of the latent means on held-out items."""
     from sketchpad.audio.io import load_audio
 
     rng = np.random.default_rng(seed)
     chosen = [items[i] for i in rng.permutation(len(items))[:HELD_OUT_ITEMS]]
-    step = vae.config.spectral.hop_samples * vae.config.time_downsample
     errors, loud_errors, means = [], [], []
-    with torch.inference_mode():
-        for item in chosen:
-            wave = load_audio(manifest.audio_path(item)).samples.mean(axis=1)
-            wave = np.pad(wave, (0, -len(wave) % step))
-            x = torch.from_numpy(wave)[None]
-            mel = vae.features(x)
-            mean, _ = vae.encoder(mel)
-            error = torch.abs(vae.decoder(mean) - mel)
-            errors.append(float(torch.mean(error)))
-            loud = mel >= mel.max() - LOUD_RANGE_NATS  # within 40 dB of the item's loudest bin
-            loud_errors.append(float(error[loud].mean()))
-            means.append(mean[0].numpy())
+    for item in chosen:
+        error, loud_error, mean = mel_errors(vae, load_audio(manifest.audio_path(item)).samples.mean(axis=1))
+        errors.append(error)
+        loud_errors.append(loud_error)
+        means.append(mean)
     stacked = np.concatenate(means, axis=1)
     variance = stacked.var(axis=1)
     return {"held_out_items": len(chosen), "mel_l1": round(float(np.median(errors)), 4),
@@ -62,15 +67,18 @@ def held_out_statistics(vae, manifest: Manifest, items, seed: int = 0) -> dict:
 
 def run_latent_training(*, data_dir, music_cache, run_dir, out_dir, name: str, config: MelTrainConfig,
                         vocoder: str = DEFAULT_VOCODER, max_minutes: float | None = None,
-                        directions: bool = True, initial=None, log=stderr_log) -> Path:
+                        directions: bool = True, initial=None, extra_data=(), log=stderr_log) -> Path:
     """Train (resuming from ``run_dir``, or warm-starting from the model folder ``initial``
-    at the step it stopped) and write the model to ``out_dir``."""
+    at the step it stopped) and write the model to ``out_dir``. ``extra_data``: more
+    dataset folders (other soundfonts) to train on beside ``data_dir``; the held-out
+    statistics stay on ``data_dir``'s held-out items."""
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
     done = checkpoint_step(run_dir)
     if done and done >= config.steps:  # nothing left to train: only write the model
         bank, summary = None, read_json(run_dir / DATA_SUMMARY_NAME)
     else:
-        bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
+        bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log,
+                                       extra_data=tuple(Path(d) for d in extra_data))
         run_dir.mkdir(parents=True, exist_ok=True)
         atomic_write_text(run_dir / DATA_SUMMARY_NAME, json.dumps(summary))  # for --export later
     start, start_step = None, 0

@@ -18,32 +18,45 @@ from sketchpad.training.train_vocoder import MixedBank, VocoderTrainConfig, trai
 DATA_SUMMARY_NAME = "data.json"
 
 
-def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log=stderr_log):
-    """(bank, data summary): the dataset's training split plus the training music."""
-    if not (data_dir / "manifest.jsonl").is_file():
-        raise SketchpadError(f"No dataset in {data_dir}: run `sketchpad train` once to build it, "
-                             "or pass --data.")
-    manifest = Manifest.load(data_dir)
-    train_items, _ = manifest.split(0.05)  # the latent model's split: the same items stay held back
-    items = [i for i in train_items if i.kind in ("note", "drum", "phrase")]
+def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log=stderr_log,
+                   extra_data: tuple[Path, ...] = ()):
+    """(bank, data summary): the dataset's training split plus the training music.
+
+    ``extra_data``: more dataset folders (other soundfonts) whose training splits
+    join the one-shot side of the bank, for timbre variety; each item is drawn
+    equally often, whichever folder holds it."""
+    sounds, counts = [], {}
+    for folder in (data_dir, *extra_data):
+        if not (Path(folder) / "manifest.jsonl").is_file():
+            raise SketchpadError(f"No dataset in {folder}: run `sketchpad train` once to build it, "
+                                 "or pass --data.")
+        manifest = Manifest.load(folder)
+        train_items, _ = manifest.split(0.05)  # the latent model's split: the same items stay held back
+        items = [i for i in train_items if i.kind in ("note", "drum", "phrase")]
+        sounds += [manifest.audio_path(i) for i in items]
+        counts[Path(folder).name] = len(items)
     began = time.perf_counter()
-    sounds = AudioBank.from_files([manifest.audio_path(i) for i in items])
-    log(f"{len(items)} dataset items loaded in {time.perf_counter() - began:.0f} s")
+    bank = AudioBank.from_files(sounds)
+    log(f"{len(sounds)} dataset items loaded in {time.perf_counter() - began:.0f} s")
     waves, music = load_training_music(music_cache) if music_fraction > 0 else ([], {})
     if not waves and music_fraction > 0:
         log(f"no training music installed ({INSTALL_HINT}); training on the dataset alone")
     music_bank = AudioBank(waves) if waves else None
-    summary = {"dataset_items": len(items), "music": music,
+    summary = {"dataset_items": len(sounds), "music": music,
                "music_hours": round(sum(w.shape[0] for w in waves) / 44100 / 3600, 2)}
-    return MixedBank([sounds, music_bank], [1.0 - music_fraction, music_fraction]), summary
+    if extra_data:
+        summary["dataset_items_by_folder"] = counts
+    return MixedBank([bank, music_bank], [1.0 - music_fraction, music_fraction]), summary
 
 
 def run_vocoder_training(*, data_dir, music_cache, run_dir, out_dir, name: str,
                          config: VocoderTrainConfig, initial: str | Path | None = None,
-                         max_minutes: float | None = None, log=stderr_log) -> Path:
-    """Train (resuming from ``run_dir``) and write the vocoder to ``out_dir``."""
+                         max_minutes: float | None = None, extra_data=(), log=stderr_log) -> Path:
+    """Train (resuming from ``run_dir``) and write the vocoder to ``out_dir``;
+    ``extra_data``: more dataset folders to train on beside ``data_dir``."""
     data_dir, run_dir, out_dir = Path(data_dir), Path(run_dir), Path(out_dir)
-    bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log)
+    bank, summary = training_banks(data_dir, Path(music_cache), config.music_fraction, log,
+                                   extra_data=tuple(Path(d) for d in extra_data))
     run_dir.mkdir(parents=True, exist_ok=True)
     atomic_write_text(run_dir / DATA_SUMMARY_NAME, json.dumps(summary))  # for --export later
     start, start_step = None, 0

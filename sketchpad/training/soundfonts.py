@@ -4,7 +4,11 @@ Two fonts are known: FluidR3_GM (Debian package ``fluid-soundfont-gm``,
 about 140 MB, MIT licence) and TimGM6mb (about 6 MB, GPL-2, shipped inside
 the ``pretty_midi`` package). When both are present FluidR3 is the training
 font and TimGM6mb is held out for evaluation, so a model is tested on
-timbres it never heard.
+timbres it never heard. Two more fonts, when installed, only add timbre
+variety to training (``train-latent --extra-data``): csound's sf_GMbank
+(``csound-soundfont``, public domain) and the OPL3 FM font
+(``opl3-soundfont``, CC-BY-SA-4.0). MuseScore's fonts are never used: they
+are reserved as unseen test material.
 
 Presets are read from the font's own ``phdr`` chunk (RIFF/sfbk layout,
 SoundFont 2.04 section 7.2) rather than by probing a synthesizer: the chunk
@@ -50,6 +54,17 @@ class Preset:
         return self.bank == DRUM_BANK
 
 
+EXTRA_TRAINING_FONTS = (
+    SoundfontInfo("sf_GMbank", Path("/usr/share/sounds/sf2/sf_GMbank.sf2"), "public domain"),
+    SoundfontInfo("OPL-3_FM_128M", Path("/usr/share/sounds/sf2/OPL-3_FM_128M.sf2"), "CC-BY-SA-4.0"),
+)
+
+
+def extra_training_soundfonts() -> list[SoundfontInfo]:
+    """The extra training fonts installed on this machine."""
+    return [info for info in EXTRA_TRAINING_FONTS if info.path.is_file()]
+
+
 def _timgm_path() -> Path | None:
     try:
         pretty_midi = import_quietly("pretty_midi")  # only to find its folder
@@ -87,7 +102,7 @@ def held_out_soundfont() -> SoundfontInfo | None:
 def soundfont_info(path: str | os.PathLike) -> SoundfontInfo:
     """Describe any .sf2 path, using the known name/licence when it is one of ours."""
     path = Path(path)
-    for info in available_soundfonts():
+    for info in (*available_soundfonts(), *extra_training_soundfonts()):
         if info.path.resolve() == path.resolve():
             return info
     return SoundfontInfo(path.stem, path, "unknown")

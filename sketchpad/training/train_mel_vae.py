@@ -40,6 +40,7 @@ class MelTrainConfig:
     kl_weight: float = 1e-4
     kl_warmup_steps: int = 2000
     music_fraction: float = 0.35
+    random_eq_nats: float = 0.0  # 0 = off; else the size of a random smooth EQ on each crop
     bf16: bool = False
     checkpoint_every: int = 500
     log_every: int = 100
@@ -60,6 +61,22 @@ def loudness_weight(mel: torch.Tensor, loud_weight: float) -> torch.Tensor:
     over the 60 dB below its crop's loudest bin."""
     peak = mel.amax(dim=(1, 2), keepdim=True)
     return 1.0 + loud_weight * torch.clamp(1.0 + (mel - peak) / WEIGHT_RANGE_NATS, min=0.0)
+
+
+EQ_TERMS = 3
+
+
+def random_eq(mel: torch.Tensor, size_nats: float, generator: torch.Generator,
+              floor: float) -> torch.Tensor:
+    """Each crop of (B, n_mels, F) log-mels through its own smooth random EQ: a sum of
+    EQ_TERMS cosines over the mel bins, each up to ``size_nats`` (0.5 nats is 4.3 dB).
+    Timbre variety for a latent trained on few soundfonts (a different instrument
+    body or microphone); bins stay at or above ``floor`` (the mel's log floor)."""
+    bands = torch.linspace(0.0, torch.pi, mel.shape[1], device=mel.device)
+    harmonics = torch.arange(1, EQ_TERMS + 1, device=mel.device, dtype=mel.dtype)
+    amplitude = (torch.rand(mel.shape[0], EQ_TERMS, generator=generator) * 2 - 1).to(mel) * size_nats
+    curve = amplitude @ torch.cos(harmonics[:, None] * bands[None, :])  # (B, n_mels)
+    return (mel + curve[..., None]).clamp(min=floor)
 
 
 def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=None,
@@ -90,6 +107,8 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
     elif step:
         log(f"resuming from step {step}")
     spectral = config.architecture.spectral
+    eq_generator = torch.Generator().manual_seed(config.seed + step)  # a resumed run draws new EQs
+    log_floor = float(np.log(spectral.log_floor))
     frames_per_crop = config.segment_samples // spectral.hop_samples
     began = last_time = time.perf_counter()
     last_step = step
@@ -102,6 +121,8 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
         wave = torch.from_numpy(bank.batch(rng, config.batch_size, config.segment_samples)).to(device)
         with torch.no_grad():
             mel = log_mel(wave, spectral)[..., :frames_per_crop]
+            if config.random_eq_nats > 0:
+                mel = random_eq(mel, config.random_eq_nats, eq_generator, log_floor)
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=config.bf16):
             estimate, mean, logvar = model(mel)
         error = torch.abs(estimate.float() - mel)

@@ -237,3 +237,42 @@ def test_the_latent_models_size_is_chosen_on_the_command_line(capsys):
     assert latent_train_config(_build_parser().parse_args(["train-latent", "--bf16", "off"])).bf16 is False
     assert main(["train-latent", "--width", "0"]) == 2
     assert "--width must be positive" in capsys.readouterr().err
+
+
+def test_extra_datasets_join_the_training_bank(tiny_data, tmp_path, timgm):
+    from sketchpad.cli import _build_parser
+    from sketchpad.errors import SketchpadError
+    from sketchpad.training.run_vocoder import training_banks
+
+    second = tmp_path / "second-font"
+    build_dataset(second, soundfont=timgm, limit=5, phrases=0)
+    _, alone = training_banks(tiny_data, tmp_path / "cache", 0.0, log=lambda _: None)
+    bank, both = training_banks(tiny_data, tmp_path / "cache", 0.0, log=lambda _: None,
+                                extra_data=(second,))
+    by_folder = both["dataset_items_by_folder"]
+    assert by_folder[tiny_data.name] == alone["dataset_items"] and by_folder["second-font"] > 0
+    assert both["dataset_items"] == alone["dataset_items"] + by_folder["second-font"]
+    assert bank.batch(np.random.default_rng(0), 2, 4096).shape == (2, 4096)
+    with pytest.raises(SketchpadError, match="no-such-folder"):
+        training_banks(tiny_data, tmp_path / "cache", 0.0, extra_data=(tmp_path / "no-such-folder",))
+    args = _build_parser().parse_args(["train-latent", "--extra-data", str(second), str(tiny_data)])
+    assert args.extra_data == [second, tiny_data]
+
+
+def test_random_eq_is_smooth_bounded_and_keeps_the_floor():
+    import torch
+
+    from sketchpad.cli import _build_parser, latent_train_config, main
+    from sketchpad.training.train_mel_vae import EQ_TERMS, random_eq
+
+    mel = torch.full((4, 128, 10), -2.0)
+    mel[:, :, 5:] = -11.5  # a silent tail at the floor
+    out = random_eq(mel, 0.5, torch.Generator().manual_seed(0), floor=-11.5)
+    change = out[:, :, 0] - mel[:, :, 0]
+    assert change.abs().max() <= 0.5 * EQ_TERMS + 1e-6 and change.abs().max() > 0.05
+    assert not torch.allclose(change[0], change[1])  # each crop its own EQ
+    assert torch.all(torch.diff(change, dim=1).abs() < 0.1)  # smooth across bands
+    assert torch.all(out >= -11.5) and torch.allclose(out[:, :, 0], out[:, :, 4])  # one curve per crop
+    assert latent_train_config(_build_parser().parse_args(["train-latent", "--random-eq", "0.4"])) \
+        .random_eq_nats == 0.4
+    assert main(["train-latent", "--random-eq", "-1"]) == 2
