@@ -157,15 +157,17 @@ class Vocoder:
                 with torch.autocast(torch.device(self.device).type, dtype=torch.bfloat16,
                                     enabled=self.bf16 and net is self.net):
                     spec = net.spectrum(x)
-                wave = self._finish(x, spec, (hi - lo) * hop, refine)
+                wave = self.spectrum_to_wave(x, spec, (hi - lo) * hop, refine)
                 out[:, first * hop: last * hop] = wave[:, (first - lo) * hop: (last - lo) * hop].cpu().numpy()
         out = out[:, :samples]
         if out.shape[1] < samples:
             out = np.pad(out, ((0, 0), (0, samples - out.shape[1])))
         return out[0] if single else out
 
-    def _finish(self, log_mel: torch.Tensor, spec: torch.Tensor, samples: int,
-                refine: bool = True) -> torch.Tensor:
+    def spectrum_to_wave(self, log_mel: torch.Tensor, spec: torch.Tensor, samples: int,
+                         refine: bool = True) -> torch.Tensor:
+        """The network's complex ``spec`` (from ``log_mel``) as ``samples`` samples, refined
+        towards ``log_mel`` by the stage's Griffin-Lim iterations unless ``refine`` is False."""
         wave = self.net.waveform(spec, samples)
         if self.refine_iterations <= 0 or not refine:
             return wave

@@ -43,7 +43,7 @@ def three_renderings(model, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
     samples = frames * vocoder.config.spectral.hop_samples
     with torch.autocast("cpu", dtype=torch.bfloat16, enabled=vocoder.bf16):
         from_true, from_decoded = vocoder.net.spectrum(true_mel), vocoder.net.spectrum(decoded)
-    return tuple(vocoder._finish(mel, spec, samples).numpy()[0]
+    return tuple(vocoder.spectrum_to_wave(mel, spec, samples).numpy()[0]
                  for mel, spec in ((true_mel, from_true), (decoded, from_decoded), (decoded, from_true)))
 
 
