@@ -135,6 +135,15 @@ def _build_parser() -> argparse.ArgumentParser:
     tv.add_argument("--bf16", choices=["auto", "on", "off"], default="auto",
                     help="bfloat16 network (auto: where the hardware runs it natively)")
 
+    bd = sub.add_parser("build-dataset", help="render a soundfont into a dataset folder (for "
+                        "train-latent --extra-data); reuses what is already rendered")
+    bd.add_argument("--soundfont", type=Path, required=True, help="the .sf2 to render")
+    bd.add_argument("--data", type=Path, default=None,
+                    help="dataset folder (default: your datasets folder, named after the font)")
+    bd.add_argument("--phrases", type=int, default=100, help="generated phrases beside the one-shots")
+    bd.add_argument("--limit", type=int, default=None, metavar="N",
+                    help="only N evenly spread one-shots (a quick trial)")
+
     tl = sub.add_parser("train-latent", help="train the sketch latent over the mel (its vocoder "
                         "is trained apart with train-vocoder); resumes")
     tl.add_argument("--name", default="my-sketch-mel", help="name of the new sound model")
@@ -475,6 +484,20 @@ def _cmd_train(args) -> int:
     return 0
 
 
+def _cmd_build_dataset(args) -> int:
+    from sketchpad.paths import user_data_dir
+    from sketchpad.training.dataset import build_dataset
+
+    if args.phrases < 0 or (args.limit is not None and args.limit < 1):
+        raise SketchpadError("--phrases must be 0 or more and --limit 1 or more.")
+    if "musescore" in args.soundfont.name.lower():
+        raise SketchpadError(f"{args.soundfont.name} is reserved as unseen test material: never trained on.")
+    folder = args.data or user_data_dir() / "datasets" / args.soundfont.stem.lower()
+    manifest = build_dataset(folder, soundfont=args.soundfont, phrases=args.phrases, limit=args.limit)
+    print(f"{len(manifest)} items in {folder}")
+    return 0
+
+
 def _cmd_train_vocoder(args) -> int:
     from sketchpad.paths import user_data_dir
     from sketchpad.engine.registry import find_model, user_models_dir
@@ -747,6 +770,7 @@ def _cmd_gui(args) -> int:
 _COMMANDS = {"gui": _cmd_gui, "info": _cmd_info, "convert": _cmd_convert,
              "reconstruct": _cmd_reconstruct, "train": _cmd_train,
              "train-vocoder": _cmd_train_vocoder, "train-latent": _cmd_train_latent,
+             "build-dataset": _cmd_build_dataset,
              "build-model-set": _cmd_build_model_set, "bench": _cmd_bench,
              "blend": _cmd_blend, "generate": _cmd_generate, "evaluate-blend": _cmd_evaluate_blend,
              "evaluate": _cmd_evaluate, "screenshot": _cmd_screenshot, "kit": cli_kit.run,

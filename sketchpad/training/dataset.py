@@ -251,7 +251,8 @@ def _summary(root: Path, items: list[Item], params: dict, status: str, extra: di
     return summary
 
 
-def _read_summary(root: Path) -> dict | None:
+def read_dataset_summary(root: Path) -> dict | None:
+    """The folder's ``dataset.json`` (counts, soundfont, licence, parameters), or None."""
     try:
         return json.loads((root / SUMMARY_NAME).read_text(encoding="utf-8"))
     except (OSError, ValueError):
@@ -293,7 +294,7 @@ def build_dataset(out_dir: str | os.PathLike, *, soundfont: SoundfontInfo | str 
               "sample_rate": PROJECT_RATE}
 
     existing = _read_manifest(root)
-    previous = _read_summary(root)
+    previous = read_dataset_summary(root)
     reusable = previous is None or all(previous.get("parameters", {}).get(k) == params[k]
                                        for k in _RENDER_KEYS)
     silent_path = root / SILENT_NAME
@@ -387,7 +388,7 @@ def add_user_folder(out_dir: str | os.PathLike, folder: str | os.PathLike,
             manifest.flush()
             items[jid] = item
     _write_manifest(root, items.values())
-    previous = _read_summary(root) or {}
+    previous = read_dataset_summary(root) or {}
     extra = {k: previous[k] for k in ("skipped_silent", "rendered", "reused") if k in previous}
     extra["user_unreadable"] = unreadable
     _summary(root, list(items.values()), previous.get("parameters", {}),

@@ -10,7 +10,7 @@ from sketchpad.atomic import atomic_write_text
 from sketchpad.engine.vocoder import MelVocoderNet, Vocoder, VocoderConfig, save_vocoder
 from sketchpad.errors import SketchpadError
 from sketchpad.training.checkpoint import checkpoint_step, read_json
-from sketchpad.training.dataset import Manifest
+from sketchpad.training.dataset import Manifest, read_dataset_summary
 from sketchpad.training.music import INSTALL_HINT, load_training_music
 from sketchpad.training.train import AudioBank, stderr_log
 from sketchpad.training.train_vocoder import MixedBank, VocoderTrainConfig, train_vocoder
@@ -34,7 +34,9 @@ def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log
         train_items, _ = manifest.split(0.05)  # the latent model's split: the same items stay held back
         items = [i for i in train_items if i.kind in ("note", "drum", "phrase")]
         sounds += [manifest.audio_path(i) for i in items]
-        counts[Path(folder).name] = len(items)
+        parameters = (read_dataset_summary(Path(folder)) or {}).get("parameters", {})
+        counts[Path(folder).name] = {"items": len(items), "soundfont": parameters.get("soundfont"),
+                                     "licence": parameters.get("soundfont_licence")}
     began = time.perf_counter()
     bank = AudioBank.from_files(sounds)
     log(f"{len(sounds)} dataset items loaded in {time.perf_counter() - began:.0f} s")

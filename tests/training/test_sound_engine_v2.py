@@ -250,8 +250,9 @@ def test_extra_datasets_join_the_training_bank(tiny_data, tmp_path, timgm):
     bank, both = training_banks(tiny_data, tmp_path / "cache", 0.0, log=lambda _: None,
                                 extra_data=(second,))
     by_folder = both["dataset_items_by_folder"]
-    assert by_folder[tiny_data.name] == alone["dataset_items"] and by_folder["second-font"] > 0
-    assert both["dataset_items"] == alone["dataset_items"] + by_folder["second-font"]
+    assert by_folder[tiny_data.name]["items"] == alone["dataset_items"] and by_folder["second-font"]["items"] > 0
+    assert both["dataset_items"] == alone["dataset_items"] + by_folder["second-font"]["items"]
+    assert by_folder["second-font"]["soundfont"] == "TimGM6mb" and by_folder["second-font"]["licence"] == "GPL-2.0"
     assert bank.batch(np.random.default_rng(0), 2, 4096).shape == (2, 4096)
     with pytest.raises(SketchpadError, match="no-such-folder"):
         training_banks(tiny_data, tmp_path / "cache", 0.0, extra_data=(tmp_path / "no-such-folder",))
@@ -276,3 +277,20 @@ def test_random_eq_is_smooth_bounded_and_keeps_the_floor():
     assert latent_train_config(_build_parser().parse_args(["train-latent", "--random-eq", "0.4"])) \
         .random_eq_nats == 0.4
     assert main(["train-latent", "--random-eq", "-1"]) == 2
+
+
+def test_build_dataset_renders_a_font_for_extra_data_and_refuses_bad_ones(tmp_path, timgm, capsys):
+    from sketchpad.cli import main
+    from sketchpad.training.dataset import Manifest
+
+    folder = tmp_path / "font"
+    assert main(["build-dataset", "--soundfont", str(timgm.path), "--data", str(folder),
+                 "--phrases", "0", "--limit", "3"]) == 0
+    assert len(Manifest.load(folder)) == 3 and f"3 items in {folder}" in capsys.readouterr().out
+    assert main(["build-dataset", "--soundfont", str(tmp_path / "missing.sf2")]) == 2
+    assert "Soundfont not found" in capsys.readouterr().err
+    reserved = tmp_path / "MuseScore_General.sf2"
+    reserved.write_bytes(b"RIFF")
+    assert main(["build-dataset", "--soundfont", str(reserved)]) == 2
+    assert "reserved as unseen test material" in capsys.readouterr().err
+    assert main(["build-dataset", "--soundfont", str(timgm.path), "--limit", "0"]) == 2
