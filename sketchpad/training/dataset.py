@@ -36,8 +36,8 @@ from sketchpad.audio.io import PROJECT_RATE, find_audio_files, load_audio
 from sketchpad.engine.library import caption_from_path
 from sketchpad.errors import AudioFileError, SketchpadError
 from sketchpad.training import captions, gm, phrases as phrase_gen, render
-from sketchpad.training.soundfonts import (SoundfontInfo, default_training_soundfont, drum_kits,
-                                           melodic_presets, soundfont_info)
+from sketchpad.training.soundfonts import (SoundfontInfo, check_trainable, default_training_soundfont,
+                                           drum_kits, melodic_presets, soundfont_info)
 
 BUILDER_VERSION = "1"
 MANIFEST_NAME = "manifest.jsonl"
@@ -284,6 +284,7 @@ def build_dataset(out_dir: str | os.PathLike, *, soundfont: SoundfontInfo | str 
         default_training_soundfont() if soundfont is None else soundfont_info(soundfont))
     if not info.path.is_file():
         raise SketchpadError(f"Soundfont not found: {info.path}")
+    check_trainable(info.path)
     if not 1 <= notes_per_octave <= 12 or 12 % notes_per_octave:
         raise SketchpadError("notes_per_octave must divide 12 (1, 2, 3, 4, 6 or 12).")
     params = {"builder_version": BUILDER_VERSION, "soundfont": info.name,

@@ -28,8 +28,9 @@ def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log
     sounds, counts = [], {}
     for folder in (data_dir, *extra_data):
         if not (Path(folder) / "manifest.jsonl").is_file():
-            raise SketchpadError(f"No dataset in {folder}: run `sketchpad train` once to build it, "
-                                 "or pass --data.")
+            hint = ("render one with `sketchpad build-dataset --soundfont FONT.sf2`" if folder != data_dir
+                    else "run `sketchpad train` once to build it, or pass --data")
+            raise SketchpadError(f"No dataset in {folder}: {hint}.")
         manifest = Manifest.load(folder)
         train_items, _ = manifest.split(0.05)  # the latent model's split: the same items stay held back
         items = [i for i in train_items if i.kind in ("note", "drum", "phrase")]

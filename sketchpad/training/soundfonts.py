@@ -60,6 +60,17 @@ EXTRA_TRAINING_FONTS = (
 )
 
 
+RESERVED_FONT_WORDS = ("musescore",)
+"""Font files whose names hold these words come from packages reserved as unseen test material."""
+
+
+def check_trainable(path: str | os.PathLike) -> None:
+    """Raise SketchpadError for a font reserved as unseen test material."""
+    name = Path(path).name
+    if any(word in name.lower() for word in RESERVED_FONT_WORDS):
+        raise SketchpadError(f"{name} is reserved as unseen test material: never trained on.")
+
+
 def extra_training_soundfonts() -> list[SoundfontInfo]:
     """The extra training fonts installed on this machine."""
     return [info for info in EXTRA_TRAINING_FONTS if info.path.is_file()]

@@ -16,7 +16,6 @@ from __future__ import annotations
 import sketchpad  # noqa: F401  (sets the BLAS thread count before NumPy loads)
 
 import argparse
-import json
 from pathlib import Path
 
 import numpy as np
@@ -24,19 +23,18 @@ import numpy as np
 
 def load_latent(source: str):
     """A MelVAE (float32, eval) from a model name/folder or a training checkpoint folder."""
-    from safetensors.torch import load_file
-
     from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
     from sketchpad.engine.model import SoundModel
     from sketchpad.errors import SketchpadError
+    from sketchpad.training.checkpoint import STATE_NAME, load_checkpoint, read_json
 
     folder = Path(source)
     for candidate in (folder, folder / "checkpoint"):
-        if (candidate / "state.json").is_file() and (candidate / "mel_vae.safetensors").is_file():
-            state = json.loads((candidate / "state.json").read_text())
+        state = read_json(candidate / STATE_NAME)
+        if state.get("step") and (candidate / "mel_vae.safetensors").is_file():
             vae = MelVAE(MelVAEConfig.from_dict(state["training"]["architecture"]))
-            vae.load_state_dict(load_file(str(candidate / "mel_vae.safetensors")))
-            return vae.eval(), f"checkpoint at step {state['step']}"
+            step, _, _ = load_checkpoint(candidate, {"mel_vae": (vae, None)}, np.random.default_rng())
+            return vae.eval(), f"checkpoint at step {step}"
     model = SoundModel.load(source, device="cpu", vocoder="fallback")
     if not isinstance(model.vae, MelVAE):
         raise SketchpadError(f"{source} is not a mel latent model.")
