@@ -11,21 +11,30 @@ a few hours of Ogg Vorbis takes minutes; the cache loads in seconds).
 
 from __future__ import annotations
 
+import tempfile
+import zipfile
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
 
-from sketchpad.audio.io import find_audio_files, load_audio
+from sketchpad.audio.io import SUPPORTED_EXTENSIONS, find_audio_files, load_audio
 from sketchpad.errors import AudioFileError
 
 
 @dataclass(frozen=True)
 class MusicPackage:
+    """A soundtrack package; ``folder`` is a folder of audio files or a zip
+    archive of them (some games ship their music as a ``.pk3``, which is a zip)."""
+
     package: str
     folder: str
     licence: str
+
+    @property
+    def is_archive(self) -> bool:
+        return self.folder.endswith((".pk3", ".zip"))
 
 
 TRAINING_MUSIC = (
@@ -34,6 +43,10 @@ TRAINING_MUSIC = (
     MusicPackage("drascula-music", "/usr/share/scummvm/drascula/audio",
                  "Drascula licence (BSD-like, DFSG-free)"),
     MusicPackage("asc-music", "/usr/share/games/asc/music", "GPL-2+"),
+    MusicPackage("nexuiz-music", "/usr/share/games/nexuiz/data/music.pk3", "GPL-2+"),
+    MusicPackage("ufoai-music", "/usr/share/games/ufoai/base/0music.pk3",
+                 "GPL-2+, CC-BY-3.0 and CC-BY-SA-3.0 (per track: /usr/share/doc/ufoai-music/copyright)"),
+    MusicPackage("planetblupi-music-ogg", "/usr/share/planetblupi/music", "GPL-3+"),
 )
 """Soundtracks trained on. (fb-music-high ships tracker modules, which we cannot decode.)"""
 
@@ -46,16 +59,39 @@ INSTALL_HINT = "apt-get install " + " ".join(p.package for p in TRAINING_MUSIC)
 
 
 def available_packages() -> list[MusicPackage]:
-    return [p for p in TRAINING_MUSIC if Path(p.folder).is_dir()]
+    return [p for p in TRAINING_MUSIC if (Path(p.folder).is_file() if p.is_archive else Path(p.folder).is_dir())]
+
+
+def _archive_members(archive: Path) -> list[Path]:
+    try:
+        with zipfile.ZipFile(archive) as zipped:
+            names = [n for n in zipped.namelist() if Path(n).suffix.lower() in SUPPORTED_EXTENSIONS]
+    except (OSError, zipfile.BadZipFile):
+        return []  # a damaged package is skipped like a damaged track
+    return [archive / name for name in sorted(names)]
 
 
 def training_music_files() -> list[tuple[MusicPackage, Path]]:
-    """Every decodable file of the installed training packages, in a stable order."""
+    """Every decodable file of the installed training packages, in a stable order
+    (a member of an archive is named as the archive's path joined with its own)."""
     found = []
     for package in available_packages():
-        files, _ = find_audio_files(Path(package.folder))
+        if package.is_archive:
+            files = _archive_members(Path(package.folder))
+        else:
+            files, _ = find_audio_files(Path(package.folder))
         found += [(package, f) for f in sorted(files)]
     return found
+
+
+def _load_mono(package: MusicPackage, path: Path) -> np.ndarray:
+    if not package.is_archive:
+        return load_audio(path).samples.mean(axis=1)
+    member = path.relative_to(package.folder).as_posix()
+    with zipfile.ZipFile(package.folder) as zipped, tempfile.TemporaryDirectory() as tmp:
+        extracted = Path(tmp) / Path(member).name
+        extracted.write_bytes(zipped.read(member))
+        return load_audio(extracted).samples.mean(axis=1)
 
 
 def load_training_music(cache_dir: str | Path, progress: Callable[[float, str], None] | None = None,
@@ -72,7 +108,7 @@ def load_training_music(cache_dir: str | Path, progress: Callable[[float, str], 
             wave = np.load(target, allow_pickle=False)
         else:
             try:
-                audio = load_audio(path).samples.mean(axis=1)
+                audio = _load_mono(package, path)
             except AudioFileError:
                 continue
             peak = float(np.max(np.abs(audio))) if audio.size else 0.0

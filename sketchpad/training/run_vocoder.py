@@ -44,7 +44,7 @@ def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log
     waves, music = load_training_music(music_cache) if music_fraction > 0 else ([], {})
     if not waves and music_fraction > 0:
         log(f"no training music installed ({INSTALL_HINT}); training on the dataset alone")
-    music_bank = AudioBank(waves) if waves else None
+    music_bank = AudioBank(waves, kind="music") if waves else None
     summary = {"dataset_items": len(sounds), "music": music,
                "music_hours": round(sum(w.shape[0] for w in waves) / 44100 / 3600, 2)}
     if extra_data:

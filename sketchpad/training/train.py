@@ -61,15 +61,24 @@ class TrainConfig:
 class AudioBank:
     """Mono training audio held in memory as int16, with random crops.
 
-    A one-shot's attack matters most, so half of the crops of short items
-    start at the beginning; longer phrases are cropped anywhere. Items are
-    peak-normalised when stored and each crop gets a random level between
-    -30 and -1 dBFS, since renders come at whatever level the soundfont has.
+    A one-shot's attack matters most, so by default half of the crops of
+    items longer than a crop start at the beginning, and every item is drawn
+    equally often. Recorded music is a bank made with ``kind="music"``: its
+    crops start anywhere, and a track is drawn in proportion to its length, so
+    every second of music is equally likely (a track's intro is no more likely
+    than its middle). Items are peak-normalised when stored and each crop gets
+    a random level between -30 and -1 dBFS, since renders come at whatever
+    level the soundfont has.
     """
 
-    def __init__(self, waves: list[np.ndarray]):
+    def __init__(self, waves: list[np.ndarray], kind: str = "sounds"):
         if not waves:
             raise ValueError("no training audio")
+        if kind not in ("sounds", "music"):
+            raise ValueError(f"kind must be 'sounds' or 'music', got {kind!r}")
+        self.attack_share = 0.5 if kind == "sounds" else 0.0
+        lengths = np.array([max(1, w.shape[0]) for w in waves], np.float64)
+        self.draw_weights = lengths / lengths.sum() if kind == "music" else None
         self.waves = []
         for w in waves:
             peak = float(np.max(np.abs(w))) if w.size else 0.0
@@ -94,8 +103,10 @@ class AudioBank:
     def batch(self, rng: np.random.Generator, size: int, samples: int) -> np.ndarray:
         out = np.zeros((size, samples), np.float32)
         for row in range(size):
-            wave = self.waves[rng.integers(len(self.waves))]
-            if wave.shape[0] <= samples or rng.random() < 0.5:
+            index = rng.choice(len(self.waves), p=self.draw_weights) if self.draw_weights is not None \
+                else rng.integers(len(self.waves))
+            wave = self.waves[index]
+            if wave.shape[0] <= samples or rng.random() < self.attack_share:
                 start = 0
             else:
                 start = int(rng.integers(0, wave.shape[0] - samples))

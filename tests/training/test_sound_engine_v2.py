@@ -126,6 +126,45 @@ def test_training_music_never_lists_reserved_or_held_out_packages(tmp_path, monk
     np.testing.assert_array_equal(again[0], waves[0])
 
 
+def test_training_music_reads_tracks_inside_a_zip_archive(tmp_path, monkeypatch):
+    import zipfile
+    track = tmp_path / "track.wav"
+    sf.write(track, 0.25 * np.sin(np.arange(22050) * 0.05), 22050)
+    archive = tmp_path / "music.pk3"
+    with zipfile.ZipFile(archive, "w") as zipped:
+        zipped.write(track, "sound/cdtracks/song.wav")
+        zipped.writestr("sound/readme.txt", "not audio")
+    broken = tmp_path / "broken.pk3"
+    broken.write_bytes(b"not a zip")
+    monkeypatch.setattr(music, "TRAINING_MUSIC", (music.MusicPackage("zip-music", str(archive), "CC0"),
+                                                  music.MusicPackage("bad-zip", str(broken), "CC0")))
+    files = music.training_music_files()
+    assert [f.name for _, f in files] == ["song.wav"]
+    waves, summary = music.load_training_music(tmp_path / "cache")
+    assert len(waves) == 1 and waves[0].shape[0] == 44100  # resampled to 44.1 kHz
+    assert summary == {"zip-music": {"licence": "CC0", "files": 1, "seconds": 1.0}}
+    assert (tmp_path / "cache" / "zip-music" / "sound" / "cdtracks" / "song.npy").is_file()
+
+
+def test_music_crops_start_anywhere_and_every_second_is_equally_likely():
+    from sketchpad.training.train import AudioBank
+    crop = 64
+    long_ramp = np.arange(1, 20 * crop + 1, dtype=np.float32)  # positive, so a crop's start can be read back
+    short = -np.ones(2 * crop, np.float32)
+    rng = np.random.default_rng(0)
+
+    def starts_and_share_long(bank):
+        batch = bank.batch(rng, 2000, crop)
+        from_long = batch[:, 0] > 0
+        ratio = batch[from_long, 1] / batch[from_long, 0]  # (start + 2) / (start + 1): 2 at the start, then <= 1.5
+        return float(np.mean(ratio > 1.75)), float(np.mean(from_long))
+
+    at_start, share_long = starts_and_share_long(AudioBank([long_ramp, short]))
+    assert 0.4 < at_start < 0.6 and 0.4 < share_long < 0.6  # one-shots: attacks and items equally often
+    at_start, share_long = starts_and_share_long(AudioBank([long_ramp, short], kind="music"))
+    assert at_start < 0.02 and 0.85 < share_long < 0.96  # music: anywhere, by length (20:2)
+
+
 def test_model_set_is_built_on_one_latent(tiny_data, tmp_path):
     from sketchpad.engine.flow import FlowGenerator
     from sketchpad.engine.retrieval import RetrievalIndex
