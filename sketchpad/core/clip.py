@@ -36,6 +36,7 @@ class Origin:
     semitones: float = 0.0  # transposition applied after decoding
     gain: float = 1.0  # level applied after decoding
     drive: float = 0.0  # saturation applied after transposing (a "distorted" prompt)
+    attack: str | None = None  # amp envelope after the drive ("soft" / "punchy" prompts)
     recipe: str | None = None  # how a blend or a point of the library map made it
     sliders: SliderState | None = None  # the slider settings it was shaped with...
     source: "Clip | None" = None  # ...from this clip, the unshaped original

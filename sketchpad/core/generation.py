@@ -15,7 +15,7 @@ import numpy as np
 from sketchpad.audio.pitch import parse_note
 from sketchpad.core.clip import Clip, Origin, make_clip
 from sketchpad.jobs import JobContext
-from sketchpad.engine.character import saturate
+from sketchpad.engine.character import saturate, shape_attack
 from sketchpad.engine.detail import add_detail, round_trip_residual
 from sketchpad.engine.latent_ops import SliderState, apply_sliders
 from sketchpad.audio.edits import fade_out, transpose
@@ -86,7 +86,8 @@ def _clips_of_sounds(engine, sounds, seed: int, ctx: JobContext | None,
                         model=f"{engine.name}:{engine.model.name}",
                         root_note=sound.note if sound.note is not None else parse_note(sound.prompt),
                         semitones=sound.semitones,
-                        gain=sound.gain, drive=sound.drive, draft=draft, seconds=seconds)
+                        gain=sound.gain, drive=sound.drive, attack=sound.attack, draft=draft,
+                        seconds=seconds)
         clips.append(make_clip(f"{sound.prompt} #{i + 1}", sound.audio, engine.model.sample_rate,
                                origin=origin, latents=sound.latents))
     return clips
@@ -123,7 +124,8 @@ def reshape_clip(model, clip: Clip, state: SliderState, ctx: JobContext | None =
     if semitones:
         audio = np.stack([transpose(audio[:, c], semitones)
                           for c in range(audio.shape[1])], axis=1)
-    audio = saturate(audio[: clip.frames], clip.origin.drive) * np.float32(clip.origin.gain)
+    audio = shape_attack(saturate(audio[: clip.frames], clip.origin.drive), model.sample_rate,
+                         clip.origin.attack) * np.float32(clip.origin.gain)
     if audio.shape[0] < clip.frames:
         audio = np.pad(audio, ((0, clip.frames - audio.shape[0]), (0, 0)))
     audio = add_detail(audio, residual, state.detail)
@@ -150,7 +152,7 @@ def refine_clip(model, clip: Clip, ctx: JobContext | None = None) -> Clip:
     # result is the sound (and length) a finished generation with this seed gives.
     sound, = decode_sounds(model, model.silence_frame(), origin.prompt or clip.name, origin.seed,
                            [clip.latents], [()], origin.seconds, origin.semitones,
-                           drive=origin.drive, note=origin.root_note)
+                           drive=origin.drive, note=origin.root_note, attack=origin.attack)
     return make_clip(clip.name, sound.audio, model.sample_rate, source_path=clip.source_path,
                      notes=clip.notes, origin=replace(origin, draft=False, gain=sound.gain),
                      latents=clip.latents, residual=clip.residual)

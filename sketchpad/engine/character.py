@@ -23,6 +23,14 @@ also act on the sound:
   loudest frame (an amp envelope's decay, in the latent, so the model renders
   the shortened tail). **long**: the frames after the loudest are read
   1.8x slower (a longer decay of the same sound).
+- **soft / punchy, after decoding**: an amp envelope on the decoded sound
+  (:func:`shape_attack`), stored with the clip (``Origin.attack``) like the
+  drive. "soft" fades the sound in over :data:`SOFT_ATTACK_S` from its onset;
+  "punchy" lifts a rise slower than :data:`PUNCHY_RISE_S` to full level by then
+  (a transient shaper's attack). The latent shaping alone depended on how the
+  decoder renders a move towards silence: on a retrained latent it moved 88 %
+  of the generator's pairs on seeds 1 and 2 (slow "punchy" pianos and basses,
+  "soft" kicks with a 13 ms rise).
 - **distorted**: after decoding, a tanh saturation with 20 dB of drive; it is
   stored with the clip (``Origin.drive``) so re-rendering keeps it. The latent
   direction measured for "distorted" moved noisiness the wrong way as often as
@@ -193,6 +201,63 @@ def _decay_from(z: np.ndarray, silence: np.ndarray, start: float, frame_rate_hz:
     t = np.maximum(np.arange(z.shape[2]) - start, 0.0) / frame_rate_hz
     gain = np.exp(-t / SHORT_DECAY_S).astype(np.float32)
     return silence[None, :, None] + (z - silence[None, :, None]) * gain[None, None, :]
+
+
+ENVELOPE_BLOCK_S = 0.005  # the amp envelope follows the peak level in blocks this long...
+ENVELOPE_HOLD_S = 0.03  # ...held this long, so the gain does not ride a low note's cycles
+MAX_PUNCH_GAIN = 16.0  # 24 dB: the most "punchy" lifts a quiet start
+ATTACK_START = 0.1  # share of the peak level where an attack starts (attack times run 10-90 %)
+
+
+def attack_for(prompt: str) -> str | None:
+    """"soft" or "punchy" when the prompt asks for one (the later word wins), else None."""
+    asked = [q for q in qualities_asked(prompt) if q in ("soft", "hard")]
+    if not asked:
+        return None
+    return "soft" if asked[-1] == "soft" else "punchy"
+
+
+def _level_envelope(x: np.ndarray, rate: int) -> tuple[np.ndarray, int]:
+    """(peak level per block, held over :data:`ENVELOPE_HOLD_S`; block length in samples)."""
+    block = max(1, int(round(ENVELOPE_BLOCK_S * rate)))
+    count = -(-x.shape[0] // block)
+    blocks = np.pad(np.abs(x), (0, count * block - x.shape[0])).reshape(count, block).max(axis=1)
+    hold = max(1, int(round(ENVELOPE_HOLD_S / ENVELOPE_BLOCK_S)))
+    padded = np.pad(blocks, (hold // 2, hold - 1 - hold // 2), mode="edge")
+    return np.lib.stride_tricks.sliding_window_view(padded, hold).max(axis=1), block
+
+
+def shape_attack(audio: np.ndarray, rate: int, attack: str | None) -> np.ndarray:
+    """``audio`` ((frames,) or (frames, channels)) through an amp envelope for ``attack``.
+
+    "soft": a fade-in from :data:`SOFT_START_GAIN` to full over :data:`SOFT_ATTACK_S`
+    from the onset (the first block at :data:`ATTACK_START` of the peak level).
+    "punchy": when the level takes longer than :data:`PUNCHY_RISE_S` from the onset
+    to its peak, the blocks in between are lifted towards a straight rise to the
+    peak level in that time (at most :data:`MAX_PUNCH_GAIN`). None: unchanged."""
+    if attack is None or audio.size == 0:
+        return audio
+    x = audio if audio.ndim == 1 else audio.mean(axis=1)
+    level, block = _level_envelope(x.astype(np.float64), rate)
+    peak_level = float(level.max())
+    if peak_level <= 0:
+        return audio
+    onset = int(np.argmax(level >= ATTACK_START * peak_level))
+    peak = int(np.argmax(level))
+    t = (np.arange(level.shape[0]) - onset) * ENVELOPE_BLOCK_S
+    if attack == "soft":
+        gain = SOFT_START_GAIN + (1.0 - SOFT_START_GAIN) * np.clip(t / SOFT_ATTACK_S, 0.0, 1.0)
+    else:
+        if (peak - onset) * ENVELOPE_BLOCK_S <= PUNCHY_RISE_S:
+            return audio
+        target = peak_level * np.clip(ATTACK_START + (1 - ATTACK_START) * t / PUNCHY_RISE_S, 0.0, 1.0)
+        gain = np.ones_like(level)
+        span = slice(onset, peak)
+        gain[span] = np.clip(target[span] / np.maximum(level[span], 1e-12), 1.0, MAX_PUNCH_GAIN)
+    # Block gains to a per-sample curve (linear between block centres): no clicks.
+    centres = (np.arange(level.shape[0]) + 0.5) * block
+    curve = np.interp(np.arange(audio.shape[0]), centres, gain).astype(np.float32)
+    return (audio * (curve if audio.ndim == 1 else curve[:, None])).astype(audio.dtype)
 
 
 def drive_for(prompt: str) -> float:

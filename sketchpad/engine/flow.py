@@ -305,7 +305,7 @@ class FlowEngine:
         prompt's text embedding); ``note``: the note the results sound at when no
         ``pitch`` tunes them; ``draft``: decode with the vocoder network alone (see
         ``decode_sounds``)."""
-        from sketchpad.engine.character import (drive_for, keep_to_typical_length, shape_generated,
+        from sketchpad.engine.character import (attack_for, drive_for, keep_to_typical_length, shape_generated,
                                                 typical_sounding_frames)
         from sketchpad.engine.generated import decode_sounds
         from sketchpad.engine.prompt_words import qualities_asked
@@ -321,7 +321,8 @@ class FlowEngine:
             latents = shape_generated(latents, prompt, self.model, self.silence, directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents,
                              [()] * len(latents), seconds, semitones, tune_to=pitch,
-                             drive=drive_for(prompt), note=note, draft=draft)
+                             drive=drive_for(prompt), note=note, draft=draft,
+                             attack=attack_for(prompt))
 
     def generate(self, prompt: str, *, count: int = 8, seed: int = 0, seconds: float | None = None,
                  pitch: int | None = None, velocity: int | None = None, variation: float = 0.3,

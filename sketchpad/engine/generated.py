@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from sketchpad.audio.edits import fit_seconds, transpose, trim_tail
-from sketchpad.engine.character import saturate
+from sketchpad.engine.character import saturate, shape_attack
 from sketchpad.engine.latent_frames import fit_frames
 
 
@@ -29,17 +29,20 @@ class GeneratedSound:
     gain: float = 1.0  # level applied after decoding (peak normalisation)
     drive: float = 0.0  # saturation applied after transposing (see engine.character)
     note: int | None = None  # the MIDI note it was made to sound at, when one was asked for
+    attack: str | None = None  # amp envelope after the drive: "soft" or "punchy" (engine.character)
 
 
 def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: list,
                   neighbours: list, seconds: float | None, semitones: float = 0.0,
                   tune_to: int | None = None, drive: float = 0.0,
-                  note: int | None = None, draft: bool = False) -> list[GeneratedSound]:
+                  note: int | None = None, draft: bool = False,
+                  attack: str | None = None) -> list[GeneratedSound]:
     """Decode (1, C, L) latents in one batch, then pitch, trim or fit, and peak at -1 dBFS.
 
     With ``tune_to`` (a MIDI note), each sound's played note is measured and the
     transposing corrects it to that note, as a sampler's tuning would. ``note``: the
-    note the sounds were transposed to otherwise (each result's ``note``). ``draft``:
+    note the sounds were transposed to otherwise (each result's ``note``). ``drive`` and
+    ``attack``: the saturation and amp envelope of character words. ``draft``:
     decode with the vocoder network alone, about twice as fast where the model refines
     (:attr:`SoundModel.refines`); the window refines drafts once the hand rests.
 
@@ -66,10 +69,10 @@ def decode_sounds(model, silence: np.ndarray, prompt: str, seed: int, latents: l
         if shift:
             clip = transpose(clip, shift)
         clip = fit_seconds(clip, rate, seconds) if seconds else trim_tail(clip, rate)
-        clip = saturate(clip, drive)
+        clip = shape_attack(saturate(clip, drive), rate, attack)
         peak = float(np.max(np.abs(clip))) if clip.size else 0.0
         gain = 10 ** (-1 / 20) / peak if peak > 0 else 1.0  # peaks at -1 dBFS
         results.append(GeneratedSound((clip * gain).astype(np.float32), z, seed, prompt,
                                       neighbours[i], shift, gain, drive,
-                                      tune_to if tune_to is not None else note))
+                                      tune_to if tune_to is not None else note, attack))
     return results

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from sketchpad.audio.pitch import parse_note
-from sketchpad.engine.character import caption_directions, drive_for, shape_generated
+from sketchpad.engine.character import attack_for, caption_directions, drive_for, shape_generated
 from sketchpad.engine.generated import GeneratedSound, decode_sounds
 from sketchpad.engine.latent_frames import fit_frames
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
@@ -276,4 +276,5 @@ class RetrievalEngine:
             latents = shape_generated(latents, prompt, self.model, self.silence,
                                       self.index.character_directions)
         return decode_sounds(self.model, self.silence, prompt, seed, latents, neighbours,
-                             seconds, semitones, drive=drive_for(prompt), note=note, draft=draft)
+                             seconds, semitones, drive=drive_for(prompt), note=note, draft=draft,
+                             attack=attack_for(prompt))

@@ -46,7 +46,8 @@ def training_banks(data_dir: Path, music_cache: Path, music_fraction: float, log
         log(f"no training music installed ({INSTALL_HINT}); training on the dataset alone")
     music_bank = AudioBank(waves, kind="music") if waves else None
     summary = {"dataset_items": len(sounds), "music": music,
-               "music_hours": round(sum(w.shape[0] for w in waves) / 44100 / 3600, 2)}
+               "music_hours": round(sum(w.shape[0] for w in waves) / 44100 / 3600, 2),
+               "music_crops": "anywhere in a track; tracks drawn in proportion to their length"}
     if extra_data:
         summary["dataset_items_by_folder"] = counts
     return MixedBank([bank, music_bank], [1.0 - music_fraction, music_fraction]), summary

@@ -4,12 +4,14 @@ import numpy as np
 import pytest
 
 from sketchpad.audio.descriptors import spectral_centroid
-from sketchpad.engine.character import (SHAPING, caption_directions, drive_for, keep_to_typical_length,
-                                        saturate, shape_latents, sounding_frames)
+from sketchpad.engine.character import (SHAPING, attack_for, caption_directions, drive_for,
+                                        keep_to_typical_length, saturate, shape_attack, shape_latents,
+                                        sounding_frames)
 from sketchpad.engine.prompt_engines import load_prompt_engine
 from sketchpad.engine.prompt_words import (qualities_asked, register_word, resolve_register,
                                            velocity_from_words)
 from sketchpad_measure.quality.character_eval import sounding_seconds
+from sketchpad_measure.quality.metrics import attack_rise_ms
 
 RATE = 44100
 
@@ -108,6 +110,30 @@ def test_saturation_keeps_the_peak_and_adds_harmonics():
     assert saturate(tone, 0.0) is tone
 
 
+def test_the_amp_envelope_makes_soft_slow_and_punchy_fast():
+    t = np.arange(RATE) / RATE
+    kick = (np.sin(2 * np.pi * 55 * t) * np.exp(-t / 0.3)).astype(np.float32)  # starts at full level
+    swell = (np.sin(2 * np.pi * 55 * t) * np.minimum(t / 0.6, 1.0) * np.exp(-np.maximum(t - 0.6, 0) / 0.5)
+             ).astype(np.float32)  # a bass that takes 600 ms to rise
+    assert attack_rise_ms(kick) < 30 and attack_rise_ms(swell) > 400
+    soft = shape_attack(kick, RATE, "soft")
+    assert attack_rise_ms(soft) > 60
+    punchy = shape_attack(swell, RATE, "punchy")
+    assert attack_rise_ms(punchy) < 60
+    assert np.max(np.abs(punchy)) <= 1.05 * np.max(np.abs(swell))  # lifted towards the peak, not past it
+    # After its peak the sound is left alone, and a fast sound is not made punchier.
+    np.testing.assert_array_equal(punchy[int(0.7 * RATE):], swell[int(0.7 * RATE):])
+    assert shape_attack(kick, RATE, "punchy") is kick and shape_attack(kick, RATE, None) is kick
+    # Smooth gain: no clicks (sample-to-sample steps stay those of a 55 Hz sine).
+    assert np.max(np.abs(np.diff(punchy))) < 2 * 2 * np.pi * 55 / RATE
+    # Stereo: one gain curve for both channels.
+    both = shape_attack(np.stack([kick, 0.5 * kick], axis=1), RATE, "soft")
+    np.testing.assert_allclose(both[:, 0], soft, rtol=1e-6)
+    np.testing.assert_allclose(both[:, 1], 0.5 * soft, rtol=1e-6, atol=1e-7)
+    assert attack_for("soft piano") == "soft" and attack_for("punchy kick") == "punchy"
+    assert attack_for("gentle but punchy bass") == "punchy" and attack_for("bright piano") is None
+
+
 def test_caption_directions_point_from_dark_to_bright_within_instruments():
     latents = []
     captions = []
@@ -149,6 +175,7 @@ def test_the_generator_hears_character_words(generator):
     # A drum's register word names the drum and tunes it that way, as a sampler's tune knob.
     high_tom, low_tom = (generator.generate(f"{word} tom", count=1, seed=3)[0] for word in ("high", "low"))
     assert high_tom.note is None and high_tom.semitones - low_tom.semitones == 6.0
+    assert all(s.attack == "soft" for s in generator.generate("soft kick", count=2, seed=3))
     distorted = generator.generate("distorted bass", count=2, seed=3)
     assert all(s.drive > 0 for s in distorted)
     assert all(s.drive == 0 for s in generator.generate("clean bass", count=2, seed=3))

@@ -135,3 +135,20 @@ def test_a_distorted_sound_stays_distorted_when_shaped(tiny_model):
     body = slice(0, -RATE // 100)  # before the 10 ms end fade (this untrained model peaks there)
     assert crest(driven.samples[body]) < 0.7 * crest(plain.samples[body])
     assert Origin.from_json(driven.origin.to_json()).drive == 4.0
+
+
+def test_a_soft_sound_keeps_its_slow_attack_when_shaped(tiny_model):
+    from sketchpad.core.clip import Origin, make_clip
+    from sketchpad.engine.character import shape_attack
+    from sketchpad_measure.quality.metrics import attack_rise_ms
+
+    t = np.arange(RATE) / RATE
+    z = tiny_model.encode((np.sin(2 * np.pi * 110 * t) * np.exp(-t / 0.2)).astype(np.float32))
+    decoded = tiny_model.decode(z)
+    plain = reshape_clip(tiny_model, make_clip("gen", decoded, RATE, latents=z), SliderState(gain=1.2))
+    soft_clip = make_clip("gen", shape_attack(decoded, RATE, "soft"), RATE, latents=z,
+                          origin=Origin(prompt="soft bass", attack="soft"))
+    soft = reshape_clip(tiny_model, soft_clip, SliderState(gain=1.2))
+    assert soft.origin.attack == "soft"
+    assert attack_rise_ms(soft.samples) > attack_rise_ms(plain.samples) + 40
+    assert Origin.from_json(soft.origin.to_json()).attack == "soft"
