@@ -30,6 +30,11 @@ _KINDS = {MODEL_KIND: (SoundVAE, VAEConfig), MEL_MODEL_KIND: (MelVAE, MelVAEConf
 SOUND_MODEL_KINDS = tuple(_KINDS)
 CHUNK_LATENT_FRAMES = 1024  # about 24 s of audio per chunk at 43 latent frames/s
 CONTEXT_LATENT_FRAMES = 32  # thrown away on each side: wider than the receptive field
+END_CONTEXT_FRAMES = 2
+"""Silence frames decoded after the last latent frame and thrown away. Without them the
+decoder's edge (zero padding, which is not silence in this latent space) wrote a rise of
+about 2 nats over the log floor into the last frames, which the Griffin-Lim refinement
+rendered as a burst: up to -12 dB of a quiet generated sound's peak in its last 50 ms."""
 
 
 class SoundModel:
@@ -173,12 +178,13 @@ class SoundModel:
             raise ValueError(f"latents must be (channels, {self.latent_channels}, frames), "
                              f"got {z.shape}")
         total = z.shape[2]
-        out = np.empty((z.shape[0], total * self.samples_per_latent), np.float32)
+        z = self._with_end_context(z)
+        out = np.empty((z.shape[0], z.shape[2] * self.samples_per_latent), np.float32)
         with torch.inference_mode():
-            for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
+            for first, last, lo, hi in _chunks(z.shape[2], CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
                 self._decode_pass(z, first, last, lo, hi, out[:, first * self.samples_per_latent:],
                                   refine, fast)
-        audio = out.T
+        audio = out[:, : total * self.samples_per_latent].T
         if frames is not None:
             audio = audio[:frames]
         return np.ascontiguousarray(audio)
@@ -192,10 +198,18 @@ class SoundModel:
         if not 0 <= first < last <= total:
             raise ValueError(f"span [{first}, {last}) is outside 0..{total}")
         out = np.empty((latents.shape[0], (last - first) * self.samples_per_latent), np.float32)
-        lo, hi = max(0, first - CONTEXT_LATENT_FRAMES), min(total, last + CONTEXT_LATENT_FRAMES)
+        latents = self._with_end_context(np.asarray(latents, np.float32))
+        lo = max(0, first - CONTEXT_LATENT_FRAMES)
+        hi = min(latents.shape[2], last + CONTEXT_LATENT_FRAMES)
         with torch.inference_mode():
             self._decode_pass(latents, first, last, lo, hi, out, refine)
         return out
+
+    def _with_end_context(self, z: np.ndarray) -> np.ndarray:
+        """(channels, C, L) ``z`` followed by :data:`END_CONTEXT_FRAMES` silence frames."""
+        silence = np.broadcast_to(self.silence_frame()[None, :, None].astype(np.float32),
+                                  (z.shape[0], z.shape[1], END_CONTEXT_FRAMES))
+        return np.concatenate([z, silence], axis=2)
 
     def _decode_pass(self, z, first, last, lo, hi, out, refine: bool = True, fast: bool = False) -> None:
         """Decode frames [lo, hi) and write the samples of [first, last) to the start of ``out``."""

@@ -41,6 +41,7 @@ VOCODER_KIND = "mel-vocoder"
 DEFAULT_VOCODER = "sketch-vocoder"
 CHUNK_FRAMES = 2048  # about 24 s per pass
 CONTEXT_FRAMES = 48  # thrown away each side: wider than the receptive field (8 blocks x 3)
+SILENT_MEL = 1e-12  # a mel band at the log floor, read as silence by the refinement
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,11 @@ class Vocoder:
 
     def _refine_target(self, written: torch.Tensor, log_mel: torch.Tensor) -> torch.Tensor:
         s = self.config.spectral
+        # The log-mel is clamped at the floor, so a value there means "this quiet or quieter":
+        # read as silence. As a level, the refinement re-synthesised it as noise 50 dB under a
+        # quiet sound's peak, which peak normalisation of generated sounds then lifted.
+        if SILENT_MEL is not None:
+            log_mel = torch.log((torch.exp(log_mel) - s.log_floor).clamp_min(SILENT_MEL))
         flat = phase_tools.mel_to_magnitude(log_mel, s)
         if self.refine_shape <= 0.0:
             return flat

@@ -76,6 +76,21 @@ def test_shaped_refinement_lands_on_the_mel(saved, shape):
     assert error(refined) < 0.5 * error(raw)
 
 
+@pytest.mark.parametrize("shape", [0.0, 0.5])
+def test_refinement_reads_the_log_floor_as_silence(saved, shape):
+    # A tone that stops halfway: the second half's mel sits at the log floor. The refinement
+    # must leave it silent rather than write noise at the floor's level (which peak
+    # normalisation of a quiet generated sound lifted into an audible tail).
+    t = np.arange(44100) / 44100
+    quiet = (0.003 * np.sin(2 * np.pi * 330 * t)).astype(np.float32)  # -50 dBFS, as a soft kick decodes
+    mel, samples = log_mel_numpy(quiet, SpectralConfig()), len(quiet)
+    floor = float(np.log(SpectralConfig().log_floor))
+    mel[:, mel.shape[1] // 2:] = floor
+    refined = Vocoder.load(saved, device="cpu", refine_iterations=12, refine_shape=shape).render(mel, samples)
+    tail = refined[int(0.75 * samples):]
+    assert np.max(np.abs(tail)) < 1e-3 * np.max(np.abs(refined))
+
+
 def test_refine_shape_comes_from_the_file_and_is_checked(tmp_path):
     net = MelVocoderNet(TINY)
     folder = save_vocoder(tmp_path / "v", net, name="v", extra_config={"refine_shape": 0.5})
