@@ -305,8 +305,8 @@ class FlowEngine:
         prompt's text embedding); ``note``: the note the results sound at when no
         ``pitch`` tunes them; ``draft``: decode with the vocoder network alone (see
         ``decode_sounds``)."""
-        from sketchpad.engine.character import (attack_for, drive_for, keep_to_typical_length, shape_generated,
-                                                typical_sounding_frames)
+        from sketchpad.engine.character import (attack_for, drive_for, keep_to_typical_length,
+                                                shape_generated, typical_sounding_frames)
         from sketchpad.engine.generated import decode_sounds
         from sketchpad.engine.prompt_words import qualities_asked
 

@@ -198,11 +198,12 @@ class SoundModel:
         if not 0 <= first < last <= total:
             raise ValueError(f"span [{first}, {last}) is outside 0..{total}")
         out = np.empty((latents.shape[0], (last - first) * self.samples_per_latent), np.float32)
-        latents = self._with_end_context(np.asarray(latents, np.float32))
         lo = max(0, first - CONTEXT_LATENT_FRAMES)
-        hi = min(latents.shape[2], last + CONTEXT_LATENT_FRAMES)
+        window = np.asarray(latents[:, :, lo:min(total, last + CONTEXT_LATENT_FRAMES)], np.float32)
+        if last + CONTEXT_LATENT_FRAMES >= total:  # the end's context, as the whole decode has it
+            window = self._with_end_context(window)
         with torch.inference_mode():
-            self._decode_pass(latents, first, last, lo, hi, out, refine)
+            self._decode_pass(window, first - lo, last - lo, 0, window.shape[2], out, refine)
         return out
 
     def _with_end_context(self, z: np.ndarray) -> np.ndarray:

@@ -191,8 +191,7 @@ class Vocoder:
         # The log-mel is clamped at the floor, so a value there means "this quiet or quieter":
         # read as silence. As a level, the refinement re-synthesised it as noise 50 dB under a
         # quiet sound's peak, which peak normalisation of generated sounds then lifted.
-        if SILENT_MEL is not None:
-            log_mel = torch.log((torch.exp(log_mel) - s.log_floor).clamp_min(SILENT_MEL))
+        log_mel = torch.log((torch.exp(log_mel) - s.log_floor).clamp_min(SILENT_MEL))
         flat = phase_tools.mel_to_magnitude(log_mel, s)
         if self.refine_shape <= 0.0:
             return flat

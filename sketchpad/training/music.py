@@ -59,7 +59,8 @@ INSTALL_HINT = "apt-get install " + " ".join(p.package for p in TRAINING_MUSIC)
 
 
 def available_packages() -> list[MusicPackage]:
-    return [p for p in TRAINING_MUSIC if (Path(p.folder).is_file() if p.is_archive else Path(p.folder).is_dir())]
+    return [p for p in TRAINING_MUSIC
+            if (Path(p.folder).is_file() if p.is_archive else Path(p.folder).is_dir())]
 
 
 def _archive_members(archive: Path) -> list[Path]:
