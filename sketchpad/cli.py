@@ -46,6 +46,9 @@ def _build_parser() -> argparse.ArgumentParser:
     recon.add_argument("--out", type=Path, required=True, help="destination .wav file")
     recon.add_argument("--model", default=None, help="model name or folder (default: shipped)")
     recon.add_argument("--bit-depth", default="pcm24", choices=["pcm16", "pcm24", "float32"])
+    recon.add_argument("--fit-steps", type=int, default=None, metavar="N",
+                       help="analysis-by-synthesis steps after the encoder (default: the model's own, "
+                       "which skips long songs; more is closer and slower)")
 
     gen = sub.add_parser("generate", help="type a description, get one-shots as WAV files")
     gen.add_argument("prompt", help='e.g. "punchy 808 kick" or "warm pad C3"')
@@ -173,6 +176,10 @@ def _build_parser() -> argparse.ArgumentParser:
     tl.add_argument("--random-eq", type=float, default=0.0, metavar="NATS",
                     help="a random smooth EQ of up to this size on each training crop "
                     "(timbre variety; 0.5 nats is 4.3 dB; default off)")
+    tl.add_argument("--encoder-only", action="store_true",
+                    help="train only the encoder, its decoder frozen, on the decoder's rendering of "
+                    "the posterior mean (no sampling): the latents of files decode closer to them, "
+                    "generated latents decode as before")
 
     ms = sub.add_parser("build-model-set", help="one coherent model set from a latent model and a "
                         "vocoder: float16 copies, the retrieval index and the prompt generator")
@@ -188,6 +195,9 @@ def _build_parser() -> argparse.ArgumentParser:
     ms.add_argument("--out", type=Path, default=None, help="folder (default: your models folder)")
     ms.add_argument("--data", type=Path, default=None, help="dataset folder (from `sketchpad train`)")
     ms.add_argument("--flow-steps", type=int, default=6000, help="prompt generator training steps")
+    ms.add_argument("--encode-fit", type=int, default=20, metavar="N",
+                    help="analysis-by-synthesis steps after the encoder, for sounds up to 30 s "
+                    "(default 20; 0 = the encoder alone)")
     ms.add_argument("--cpu-int8", action=argparse.BooleanOptionalAction, default=True,
                     help="decode drafts with int8 linear layers on the CPU (default: on)")
 
@@ -308,13 +318,24 @@ def _cmd_convert(args) -> int:
     return 0
 
 
+MAX_FIT_STEPS = 500
+
+
+def _check_fit_steps(steps: int | None, flag: str) -> None:
+    if steps is not None and not 0 <= steps <= MAX_FIT_STEPS:
+        raise SketchpadError(f"{flag} must be between 0 and {MAX_FIT_STEPS}, got {steps}.")
+
+
 def _cmd_reconstruct(args) -> int:
     from sketchpad.audio.export import WavMetadata, write_wav
     from sketchpad.audio.io import load_audio
 
+    _check_fit_steps(args.fit_steps, "--fit-steps")
     model = _load_sound_model(args.model)
+    if args.fit_steps and not model.info.get("kind") == "mel-vae":
+        raise SketchpadError(f"--fit-steps needs a latent model over the mel; '{model.name}' is not one.")
     audio = load_audio(args.input)
-    out = model.reconstruct(audio.samples)
+    out = model.reconstruct(audio.samples, fit_steps=args.fit_steps)
     metadata = WavMetadata(model=model.name, title=f"{args.input.stem} (reconstructed)")
     print(write_wav(args.out, out, audio.sample_rate, bit_depth=args.bit_depth, metadata=metadata))
     return 0
@@ -580,6 +601,7 @@ def latent_train_config(args):
     if not 0.0 <= args.random_eq <= 3.0:
         raise SketchpadError(f"--random-eq must be between 0 and 3 nats, got {args.random_eq}.")
     config.random_eq_nats = args.random_eq
+    config.encoder_only = args.encoder_only
     return config
 
 
@@ -613,13 +635,15 @@ def _cmd_build_model_set(args) -> int:
         raise SketchpadError(f"--refine-shape must be within 0-1, got {args.refine_shape}.")
     if args.flow_steps < 1 or (args.refine is not None and args.refine < 0):
         raise SketchpadError("--flow-steps must be 1 or more and --refine 0 or more.")
+    _check_fit_steps(args.encode_fit, "--encode-fit")
     default_threads()
     paths = build_model_set(latent_dir=find_model(args.latent), vocoder_dir=find_model(args.vocoder),
                             data_dir=args.data or user_data_dir() / "datasets" / "default",
                             out_root=args.out or user_models_dir(), name=args.name,
                             vocoder_name=args.vocoder_name, refine_iterations=args.refine,
                             refine_shape=args.refine_shape,
-                            flow_steps=args.flow_steps, cpu_int8=args.cpu_int8)
+                            flow_steps=args.flow_steps, cpu_int8=args.cpu_int8,
+                            encode_fit_steps=args.encode_fit)
     for path in paths.values():
         print(path)
     return 0

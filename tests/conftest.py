@@ -54,10 +54,7 @@ def tiny_model(tiny_model_dir):
     return SoundModel.load(tiny_model_dir, device="cpu")
 
 
-@pytest.fixture(scope="session")
-def tiny_mel_model(tmp_path_factory):
-    """A v2 pair (latent model over the mel + vocoder network) whose vocoder refines with
-    Griffin-Lim: edits with a residual skip the refinement, so the ends must still be exact."""
+def _tiny_mel_pair(root, **extra_config):
     import torch
 
     from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
@@ -65,11 +62,28 @@ def tiny_mel_model(tmp_path_factory):
     from sketchpad.engine.vocoder import MelVocoderNet, VocoderConfig, save_vocoder
 
     torch.manual_seed(0)
-    root = tmp_path_factory.mktemp("mel")
     voc = save_vocoder(root / "voc", MelVocoderNet(VocoderConfig(dim=16, blocks=1)), name="voc",
                        extra_config={"refine_iterations": 4, "refine_shape": 0.5})
     vae = MelVAE(MelVAEConfig(latent_channels=8, dim=16, encoder_blocks=1, decoder_blocks=1))
-    folder = save_sound_model(root / "mel", vae, name="mel", extra_config={"vocoder": str(voc)})
+    folder = save_sound_model(root / "mel", vae, name="mel",
+                              extra_config={"vocoder": str(voc), **extra_config})
     model = SoundModel.load(folder, device="cpu")
     assert model.vocoder.refine_iterations == 4 and model.notice is None  # the network, not the fallback
+    return model
+
+
+@pytest.fixture(scope="session")
+def tiny_mel_model(tmp_path_factory):
+    """A v2 pair (latent model over the mel + vocoder network) whose vocoder refines with
+    Griffin-Lim: edits with a residual skip the refinement, so the ends must still be exact."""
+    return _tiny_mel_pair(tmp_path_factory.mktemp("mel"))
+
+
+@pytest.fixture(scope="session")
+def fitted_mel_model(tmp_path_factory):
+    """The same pair, its encoder's latents fitted by a few analysis-by-synthesis steps
+    (``encode_fit``), as the shipped model does for sounds up to 30 s."""
+    model = _tiny_mel_pair(tmp_path_factory.mktemp("mel-fit"),
+                           encode_fit={"steps": 4, "learning_rate": 0.03, "max_seconds": 30})
+    assert model.fit_steps_for(44100) == 4
     return model

@@ -198,7 +198,9 @@ def index_folder(folder, model, text_encoder, *, ctx=None, cache_root: Path | No
                 summary.skipped.append((rel, "silent"))
                 summary.analysis_seconds += time.perf_counter() - decoded
                 continue
-            z = model.encode(wave)[0]
+            # The encoder alone: the map needs positions, and the encode-time fit
+            # would make a large folder's import several times slower.
+            z = model.encode(wave, fit_steps=0)[0]
             parent = Path(rel).parent.as_posix()
             sounds.append(LibrarySound(rel=rel, caption=caption_from_path(rel),
                                        category="" if parent == "." else parent,

@@ -81,6 +81,21 @@ class MelDecoder(nn.Module):
         return (mel * MEL_SCALE + MEL_CENTRE).clamp(min=self.floor)
 
 
+WEIGHT_RANGE_NATS = float(torch.log(torch.tensor(1000.0)))  # 60 dB
+
+
+def loudness_weight(mel: torch.Tensor, loud_weight: float) -> torch.Tensor:
+    """(B, n_mels, F) log-mel -> weights 1 .. 1 + loud_weight rising with each bin's level
+    over the 60 dB below its crop's loudest bin (the training loss's weighting: the bins
+    a listener hears count most)."""
+    peak = mel.amax(dim=(1, 2), keepdim=True)
+    return 1.0 + loud_weight * torch.clamp(1.0 + (mel - peak) / WEIGHT_RANGE_NATS, min=0.0)
+
+
+LOUD_WEIGHT = 4.0  # the training loss's default ``loud_weight``
+FIT_LEARNING_RATE = 0.03  # Adam's step on the latents in :meth:`MelVAE.fit_latents`
+
+
 class MelVAE(nn.Module):
     def __init__(self, config: MelVAEConfig):
         super().__init__()
@@ -95,6 +110,31 @@ class MelVAE(nn.Module):
 
     def encode(self, wave: torch.Tensor):
         return self.encoder(self.features(wave))
+
+    def fit_latents(self, mel: torch.Tensor, latents: torch.Tensor, steps: int, learning_rate: float,
+                    bf16: bool = False) -> torch.Tensor:
+        """Analysis by synthesis: ``latents`` (B, C, F / d), usually the encoder's means,
+        moved by ``steps`` Adam steps on the decoder's loudness-weighted mel L1 to ``mel``
+        (B, n_mels, F), the weights frozen. The encoder is trained on the training fonts;
+        on a timbre it never heard its mean is not the latent this decoder renders best,
+        and a few steps find a closer one. Deterministic: the same sound gives the same
+        latents. Returns new latents (float32, no gradient)."""
+        # Gradients even inside a caller's inference_mode or no_grad; the clones are
+        # ordinary tensors (an inference-mode tensor cannot be saved for backward).
+        with torch.inference_mode(False), torch.enable_grad():
+            target = mel.detach().float().clone()
+            weight = loudness_weight(target, LOUD_WEIGHT)
+            z = latents.detach().float().clone().requires_grad_(True)
+            optimiser = torch.optim.Adam([z], lr=learning_rate)
+            for _ in range(steps):
+                with torch.autocast(z.device.type, dtype=torch.bfloat16, enabled=bf16):
+                    estimate = self.decoder(z)
+                loss = (weight * torch.abs(estimate.float() - target)).mean()
+                # the latents' gradient only: no weight gradients are computed or kept
+                (grad,) = torch.autograd.grad(loss, [z])
+                z.grad = grad
+                optimiser.step()
+        return z.detach()
 
     def forward(self, mel: torch.Tensor, sample: bool = True):
         """Training pass: log-mel (B, n_mels, F) -> reconstruction, mean, logvar."""

@@ -20,7 +20,7 @@ import torch
 from sketchpad.engine.device import compute_device, falls_back_to_cpu, int8_inference_copy, native_bf16
 from sketchpad.engine.directions import Direction, directions_from_files
 from sketchpad.engine.model_files import load_state_strict, read_model_folder, save_model_folder
-from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
+from sketchpad.engine.mel_vae import FIT_LEARNING_RATE, MelVAE, MelVAEConfig
 from sketchpad.engine.vae import SoundVAE, VAEConfig
 from sketchpad.errors import SketchpadError
 
@@ -128,9 +128,10 @@ class SoundModel:
 
     def silence_frame(self) -> np.ndarray:
         """(latent_channels,) latent frame of digital silence, for padding sounds
-        to a common length (zeros are not silence in this latent space)."""
+        to a common length (zeros are not silence in this latent space). The encoder's,
+        without the encode-time fit: the prompt generator was trained padded with it."""
         if self._silence is None:
-            z = self.encode(np.zeros(self.samples_per_latent * 8, np.float32))
+            z = self.encode(np.zeros(self.samples_per_latent * 8, np.float32), fit_steps=0)
             self._silence = z[0, :, 4]  # a frame well inside the silent clip
         return self._silence
 
@@ -143,21 +144,42 @@ class SoundModel:
         self.bf16_decode = native_bf16("cpu")
 
     # -- inference -------------------------------------------------------------------
+    def fit_steps_for(self, samples: int) -> int:
+        """Analysis-by-synthesis steps after the encoder (:meth:`MelVAE.fit_latents`) for a
+        sound of ``samples`` frames, from the model's config (``encode_fit``): its ``steps``
+        up to ``max_seconds``, none beyond (the fit's cost grows with length, and a song
+        edited in the app keeps its own detail through the residual); 0 without it."""
+        fit = self.info.get("encode_fit", {})
+        if not isinstance(self.vae, MelVAE) or samples > fit.get("max_seconds", 0) * self.sample_rate:
+            return 0
+        return int(fit.get("steps", 0))
+
     @falls_back_to_cpu
-    def encode(self, audio: np.ndarray, progress=None) -> np.ndarray:
+    def encode(self, audio: np.ndarray, progress=None, fit_steps: int | None = None) -> np.ndarray:
         """Audio (frames,) or (frames, channels) float32 at 44.1 kHz ->
-        latents float32 (channels, latent_channels, latent_frames), the posterior means.
+        latents float32 (channels, latent_channels, latent_frames): the posterior means,
+        then ``fit_steps`` steps of analysis by synthesis (default: the model's own for
+        this length, :meth:`fit_steps_for`).
         ``progress(fraction)`` is called after each chunk (about 24 s of audio)."""
         wave = _as_channels_first(audio)
+        steps = self.fit_steps_for(wave.shape[1]) if fit_steps is None else fit_steps
+        if steps and not isinstance(self.vae, MelVAE):
+            raise ValueError("only a latent model over the mel fits its latents")
         step = self.samples_per_latent
         total = self.latent_frames_for(wave.shape[1])
         padded = np.zeros((wave.shape[0], total * step), np.float32)
         padded[:, : wave.shape[1]] = wave
         out = np.empty((wave.shape[0], self.latent_channels, total), np.float32)
-        with torch.inference_mode():
+        with torch.no_grad():
             for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
                 x = torch.from_numpy(padded[:, lo * step: hi * step]).to(self.device)
-                mean, _ = self.vae.encode(x)
+                if steps > 0:
+                    mel = self.vae.features(x)
+                    mean, _ = self.vae.encoder(mel)
+                    rate = float(self.info.get("encode_fit", {}).get("learning_rate", FIT_LEARNING_RATE))
+                    mean = self.vae.fit_latents(mel, mean, steps, rate, bf16=self.bf16_decode)
+                else:
+                    mean, _ = self.vae.encode(x)
                 out[:, :, first:last] = mean[:, :, first - lo: last - lo].float().cpu().numpy()
                 if progress is not None:
                     progress(last / total)
@@ -226,10 +248,11 @@ class SoundModel:
             wave = self.vocoder.render(decoded.float().cpu().numpy(), (hi - lo) * step, refine, fast)
         out[:, : (last - first) * step] = wave[:, (first - lo) * step: (last - lo) * step]
 
-    def reconstruct(self, audio: np.ndarray) -> np.ndarray:
-        """A round trip through encoder and decoder, same shape as ``audio``."""
+    def reconstruct(self, audio: np.ndarray, fit_steps: int | None = None) -> np.ndarray:
+        """A round trip through encoder and decoder, same shape as ``audio``
+        (``fit_steps``: see :meth:`encode`)."""
         audio = np.asarray(audio, np.float32)
-        out = self.decode(self.encode(audio), frames=audio.shape[0])
+        out = self.decode(self.encode(audio, fit_steps=fit_steps), frames=audio.shape[0])
         return out[:, 0] if audio.ndim == 1 else out
 
 

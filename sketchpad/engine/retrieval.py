@@ -126,12 +126,19 @@ class RetrievalIndex:
         return save_model_folder(folder, config, tensors)
 
 
+INDEX_FIT_STEPS = 0
+"""Index latents come from the encoder alone, without the encode-time fit that files get.
+Measured (session 20, docs/sound-engine-v2.md §3j): a set whose index was fitted trained
+a generator judged right less often (44.4 % against 50.0 %), and retrieval from it was
+no better (46.8 % against 47.2 %), though the fit's own round trips were closer."""
+
+
 def build_index(sound_model, text_encoder, items, load, progress=None) -> RetrievalIndex:
     """Encode ``items`` (objects with caption, kind, midi_note) whose mono audio
     ``load(item)`` returns, and embed their captions."""
     latents, offsets, notes = [], [0], []
     for n, item in enumerate(items):
-        z = sound_model.encode(load(item))[0]
+        z = sound_model.encode(load(item), fit_steps=INDEX_FIT_STEPS)[0]
         latents.append(z)
         offsets.append(offsets[-1] + z.shape[1])
         notes.append(-1 if item.midi_note is None or item.kind == "drum" else int(item.midi_note))

@@ -360,7 +360,7 @@ def _build_index(model, old, base_index, manifest, items, shipped_sounds: int | 
     """
     from sketchpad.audio.io import load_audio
     from sketchpad.engine.directions import descriptors, latent_summary
-    from sketchpad.engine.retrieval import RetrievalIndex
+    from sketchpad.engine.retrieval import INDEX_FIT_STEPS, RetrievalIndex
     from sketchpad.engine.text import shared_text_encoder
 
     rate = model.sample_rate
@@ -383,7 +383,7 @@ def _build_index(model, old, base_index, manifest, items, shipped_sounds: int | 
         if n % 8 == 0:
             report("index", n / max(1, total), f"Encoding your sounds ({n}/{len(items)})")
         audio = load_audio(manifest.audio_path(item)).samples.mean(axis=1)
-        z = model.encode(audio)[0]
+        z = model.encode(audio, fit_steps=INDEX_FIT_STEPS)[0]
         latents.append(z)
         notes.append(-1)
         if n in user_for_directions:
@@ -398,7 +398,7 @@ def _build_index(model, old, base_index, manifest, items, shipped_sounds: int | 
         progress = (lambda done: report("index", (len(items) + done) / max(1, total),
                                         f"Re-encoding {old.name} sounds ({done}/{len(picks)})"))
         for batch, lengths, audio in _decode_base(old, base_index, picks, progress):
-            z_new = model.encode(audio)  # (batch, C, longest)
+            z_new = model.encode(audio, fit_steps=INDEX_FIT_STEPS)  # (batch, C, longest)
             for b, (k, length) in enumerate(zip(batch, lengths)):
                 z = z_new[b, :, :length]
                 encoded[int(k)] = z

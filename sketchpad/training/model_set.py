@@ -18,9 +18,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from sketchpad.engine.mel_vae import FIT_LEARNING_RATE
 from sketchpad.engine.model_files import read_model_folder, save_model_folder
 from sketchpad.errors import SketchpadError
 from sketchpad.training.train import stderr_log
+
+FIT_MAX_SECONDS = 30.0
+"""Sounds up to this long (one-shots, loops, excerpts) get the encode-time fit: about 2.2 ms
+per step and second of mono audio on a 2-core CPU, so 20 steps on a 3-minute stereo song
+would take about 16 s (:meth:`sketchpad.engine.model.SoundModel.fit_steps_for`)."""
 
 
 def copy_as_half(source, target, *, prefix: str, updates: dict) -> Path:
@@ -35,7 +41,7 @@ def copy_as_half(source, target, *, prefix: str, updates: dict) -> Path:
 
 def build_model_set(*, latent_dir, vocoder_dir, data_dir, out_root, name: str, vocoder_name: str,
                     refine_iterations: int | None = None, refine_shape: float | None = None,
-                    flow_steps: int = 6000, cpu_int8: bool = True,
+                    flow_steps: int = 6000, cpu_int8: bool = True, encode_fit_steps: int = 0,
                     log=stderr_log) -> dict[str, Path]:
     from sketchpad.engine.model import MEL_MODEL_KIND
     from sketchpad.training.build_index import build_retrieval_index
@@ -56,8 +62,10 @@ def build_model_set(*, latent_dir, vocoder_dir, data_dir, out_root, name: str, v
     paths = {"vocoder": copy_as_half(vocoder_dir, out_root / vocoder_name, prefix="net.",
                                      updates=voc_updates)}
     log(f"vocoder written to {paths['vocoder']}")
-    paths["model"] = copy_as_half(latent_dir, out_root / name, prefix="vae.",
-                                  updates={"name": name, "vocoder": vocoder_name, "cpu_int8": cpu_int8})
+    model_updates = {"name": name, "vocoder": vocoder_name, "cpu_int8": cpu_int8,
+                     "encode_fit": {"steps": int(encode_fit_steps), "learning_rate": FIT_LEARNING_RATE,
+                                    "max_seconds": FIT_MAX_SECONDS}}
+    paths["model"] = copy_as_half(latent_dir, out_root / name, prefix="vae.", updates=model_updates)
     log(f"latent model written to {paths['model']}")
     paths["retrieval"] = build_retrieval_index(paths["model"], data_dir, out_root / f"{name}-retrieval",
                                                log=log)

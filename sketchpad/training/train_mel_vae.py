@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from sketchpad.engine.features import log_mel
-from sketchpad.engine.mel_vae import MelVAE, MelVAEConfig
+from sketchpad.engine.mel_vae import LOUD_WEIGHT, MelVAE, MelVAEConfig, loudness_weight
 from sketchpad.training.checkpoint import load_checkpoint, save_checkpoint
 from sketchpad.training.losses import kl_divergence
 from sketchpad.training.schedule import cosine_learning_rate
@@ -36,11 +36,12 @@ class MelTrainConfig:
     learning_rate: float = 1e-3
     final_learning_rate: float = 2e-5
     warmup_steps: int = 300
-    loud_weight: float = 4.0
+    loud_weight: float = LOUD_WEIGHT
     kl_weight: float = 1e-4
     kl_warmup_steps: int = 2000
     music_fraction: float = 0.35
     random_eq_nats: float = 0.0  # 0 = off; else the size of a random smooth EQ on each crop
+    encoder_only: bool = False  # decoder frozen, posterior means decoded (no sampling)
     bf16: bool = False
     checkpoint_every: int = 500
     log_every: int = 100
@@ -51,16 +52,6 @@ class MelTrainConfig:
         data = asdict(self)
         data["architecture"] = self.architecture.to_dict()
         return data
-
-
-WEIGHT_RANGE_NATS = float(torch.log(torch.tensor(1000.0)))  # 60 dB
-
-
-def loudness_weight(mel: torch.Tensor, loud_weight: float) -> torch.Tensor:
-    """(B, n_mels, F) log-mel -> weights 1 .. 1 + loud_weight rising with each bin's level
-    over the 60 dB below its crop's loudest bin."""
-    peak = mel.amax(dim=(1, 2), keepdim=True)
-    return 1.0 + loud_weight * torch.clamp(1.0 + (mel - peak) / WEIGHT_RANGE_NATS, min=0.0)
 
 
 EQ_TERMS = 3
@@ -95,7 +86,9 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
     if initial is not None:
         model.load_state_dict({k: v.float() for k, v in initial.state_dict().items()})
     model = model.to(device)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=config.learning_rate, betas=(0.9, 0.99),
+    if config.encoder_only:
+        model.decoder.requires_grad_(False)
+    optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate, betas=(0.9, 0.99),
                                   weight_decay=1e-4)
     rng = np.random.default_rng(config.seed)
     parts = {"mel_vae": (model, optimizer)}
@@ -124,11 +117,14 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
             if config.random_eq_nats > 0:
                 mel = random_eq(mel, config.random_eq_nats, eq_generator, log_floor)
         with torch.autocast(torch.device(device).type, dtype=torch.bfloat16, enabled=config.bf16):
-            estimate, mean, logvar = model(mel)
+            estimate, mean, logvar = model(mel, sample=not config.encoder_only)
         error = torch.abs(estimate.float() - mel)
         loss_mel = error.mean()
         loss_weighted = (loudness_weight(mel, config.loud_weight) * error).mean()
-        loss_kl = kl_divergence(mean.float(), logvar.float())
+        # Encoder-only: the log-variances get no reconstruction gradient, so the KL
+        # would pull them to 1; only the means' part keeps the latent's scale.
+        loss_kl = kl_divergence(mean.float(), logvar.float().detach() if config.encoder_only
+                                else logvar.float())
         kl_weight = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
         loss = loss_weighted + kl_weight * loss_kl
         optimizer.zero_grad(set_to_none=True)

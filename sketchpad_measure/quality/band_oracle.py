@@ -47,9 +47,18 @@ def three_renderings(model, audio: np.ndarray) -> tuple[np.ndarray, np.ndarray, 
                  for mel, spec in ((true_mel, from_true), (decoded, from_decoded), (decoded, from_true)))
 
 
-def main(argv=None) -> int:
+def neural_vocoder_model(name: str):
+    """The sound model ``name`` on the CPU; exits when it does not play through a neural vocoder."""
     from sketchpad.engine.model import SoundModel
     from sketchpad.engine.registry import find_model
+
+    model = SoundModel.load(find_model(name), device="cpu")
+    if model.vocoder is None or not hasattr(model.vocoder, "net"):
+        raise SystemExit(f"{name} does not play through a neural vocoder")
+    return model
+
+
+def main(argv=None) -> int:
     from sketchpad.process_setup import set_up_process
     from sketchpad_measure.quality.eval_data import held_out_oneshots, music_excerpts
     from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
@@ -59,9 +68,7 @@ def main(argv=None) -> int:
     parser.add_argument("--music", type=int, default=4, help="music excerpts (10 s) beside the one-shots")
     args = parser.parse_args(argv)
     set_up_process()
-    model = SoundModel.load(find_model(args.model), device="cpu")
-    if model.vocoder is None or not hasattr(model.vocoder, "net"):
-        raise SystemExit(f"{args.model} does not play through a neural vocoder")
+    model = neural_vocoder_model(args.model)
     began = time.perf_counter()
     print("| set | stage (true mel) | round trip | oracle: true fine structure, decoded band energies |")
     print("| --- | ---: | ---: | ---: |")

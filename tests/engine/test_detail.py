@@ -19,7 +19,7 @@ from sketchpad_measure.quality.metrics import multi_resolution_stft_distance
 RATE = 44100
 
 
-BOTH_KINDS = pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_mel_model"])
+BOTH_KINDS = pytest.mark.parametrize("model_fixture", ["tiny_model", "tiny_mel_model", "fitted_mel_model"])
 
 
 def _song(seconds, pitch, seed):

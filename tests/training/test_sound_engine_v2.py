@@ -99,6 +99,23 @@ def test_latent_model_trains_and_plays_through_its_vocoder(tiny_data, tmp_path):
                  "--data", str(tiny_data), "--out", str(tmp_path / "mel4")]) == 2
 
 
+def test_encoder_only_training_leaves_the_decoder_as_it_was(tiny_data, tmp_path):
+    import torch
+
+    from sketchpad.training.run_vocoder import training_banks
+    from sketchpad.training.train_mel_vae import train_mel_vae
+
+    bank, _ = training_banks(tiny_data, tmp_path / "cache", 0.0, lambda _: None)
+    torch.manual_seed(1)
+    start = MelVAE(TINY_LATENT)
+    config = MelTrainConfig(steps=3, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
+                            music_fraction=0.0, encoder_only=True, architecture=TINY_LATENT)
+    trained = train_mel_vae(bank, tmp_path / "run", config, log=lambda _: None, initial=start)
+    assert all(torch.equal(v, trained.state_dict()[k]) for k, v in start.state_dict().items()
+               if k.startswith("decoder."))
+    assert not torch.equal(start.encoder.head.weight, trained.encoder.head.weight)
+
+
 def test_missing_vocoder_falls_back_with_a_notice(tiny_data, tmp_path):
     config = MelTrainConfig(steps=1, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
                             music_fraction=0.0, architecture=TINY_LATENT)
