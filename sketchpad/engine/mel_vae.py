@@ -112,13 +112,14 @@ class MelVAE(nn.Module):
         return self.encoder(self.features(wave))
 
     def fit_latents(self, mel: torch.Tensor, latents: torch.Tensor, steps: int, learning_rate: float,
-                    bf16: bool = False) -> torch.Tensor:
+                    bf16: bool = False, on_step=None) -> torch.Tensor:
         """Analysis by synthesis: ``latents`` (B, C, F / d), usually the encoder's means,
         moved by ``steps`` Adam steps on the decoder's loudness-weighted mel L1 to ``mel``
         (B, n_mels, F), the weights frozen. The encoder is trained on the training fonts;
         on a timbre it never heard its mean is not the latent this decoder renders best,
         and a few steps find a closer one. Deterministic: the same sound gives the same
-        latents. Returns new latents (float32, no gradient)."""
+        latents. ``on_step(k)`` is called after step k (progress; it may raise to cancel).
+        Returns new latents (float32, no gradient)."""
         # Gradients even inside a caller's inference_mode or no_grad; the clones are
         # ordinary tensors (an inference-mode tensor cannot be saved for backward).
         with torch.inference_mode(False), torch.enable_grad():
@@ -126,7 +127,7 @@ class MelVAE(nn.Module):
             weight = loudness_weight(target, LOUD_WEIGHT)
             z = latents.detach().float().clone().requires_grad_(True)
             optimiser = torch.optim.Adam([z], lr=learning_rate)
-            for _ in range(steps):
+            for step in range(steps):
                 with torch.autocast(z.device.type, dtype=torch.bfloat16, enabled=bf16):
                     estimate = self.decoder(z)
                 loss = (weight * torch.abs(estimate.float() - target)).mean()
@@ -134,6 +135,8 @@ class MelVAE(nn.Module):
                 (grad,) = torch.autograd.grad(loss, [z])
                 z.grad = grad
                 optimiser.step()
+                if on_step is not None:
+                    on_step(step + 1)
         return z.detach()
 
     def forward(self, mel: torch.Tensor, sample: bool = True):

@@ -160,7 +160,8 @@ class SoundModel:
         latents float32 (channels, latent_channels, latent_frames): the posterior means,
         then ``fit_steps`` steps of analysis by synthesis (default: the model's own for
         this length, :meth:`fit_steps_for`).
-        ``progress(fraction)`` is called after each chunk (about 24 s of audio)."""
+        ``progress(fraction)`` is called after each chunk (about 24 s of audio) and, while
+        fitting, after each step."""
         wave = _as_channels_first(audio)
         steps = self.fit_steps_for(wave.shape[1]) if fit_steps is None else fit_steps
         if steps and not isinstance(self.vae, MelVAE):
@@ -177,7 +178,12 @@ class SoundModel:
                     mel = self.vae.features(x)
                     mean, _ = self.vae.encoder(mel)
                     rate = float(self.info.get("encode_fit", {}).get("learning_rate", FIT_LEARNING_RATE))
-                    mean = self.vae.fit_latents(mel, mean, steps, rate, bf16=self.bf16_decode)
+                    on_step = None
+                    if progress is not None:
+                        def on_step(k, first=first, last=last):
+                            progress((first + (last - first) * k / steps) / total)
+                    mean = self.vae.fit_latents(mel, mean, steps, rate, bf16=self.bf16_decode,
+                                                on_step=on_step)
                 else:
                     mean, _ = self.vae.encode(x)
                 out[:, :, first:last] = mean[:, :, first - lo: last - lo].float().cpu().numpy()

@@ -68,3 +68,12 @@ def test_the_fit_runs_inside_a_callers_inference_mode(fitted_mel_model):
     with torch.inference_mode():
         inside = fitted_mel_model.encode(audio)
     np.testing.assert_array_equal(inside, fitted_mel_model.encode(audio))
+
+
+def test_a_fitted_encode_reports_progress_step_by_step(fitted_mel_model):
+    audio = (0.2 * np.sin(np.arange(22050) * 0.05)).astype(np.float32)
+    seen = []
+    fitted = fitted_mel_model.encode(audio, progress=seen.append)
+    steps = fitted_mel_model.fit_steps_for(len(audio))
+    assert len(seen) == steps + 1 and seen == sorted(seen) and seen[-1] == 1.0 and 0 < seen[0] < 1
+    np.testing.assert_array_equal(fitted, fitted_mel_model.encode(audio))  # reporting changes nothing
