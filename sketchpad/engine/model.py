@@ -171,7 +171,7 @@ class SoundModel:
         padded = np.zeros((wave.shape[0], total * step), np.float32)
         padded[:, : wave.shape[1]] = wave
         out = np.empty((wave.shape[0], self.latent_channels, total), np.float32)
-        with torch.no_grad():
+        with torch.inference_mode():  # the fit leaves it for its own steps
             for first, last, lo, hi in _chunks(total, CHUNK_LATENT_FRAMES, CONTEXT_LATENT_FRAMES):
                 x = torch.from_numpy(padded[:, lo * step: hi * step]).to(self.device)
                 if steps > 0:
