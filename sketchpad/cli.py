@@ -330,9 +330,11 @@ def _cmd_reconstruct(args) -> int:
     from sketchpad.audio.export import WavMetadata, write_wav
     from sketchpad.audio.io import load_audio
 
+    from sketchpad.engine.model import MEL_MODEL_KIND
+
     _check_fit_steps(args.fit_steps, "--fit-steps")
     model = _load_sound_model(args.model)
-    if args.fit_steps and not model.info.get("kind") == "mel-vae":
+    if args.fit_steps and model.info.get("kind") != MEL_MODEL_KIND:
         raise SketchpadError(f"--fit-steps needs a latent model over the mel; '{model.name}' is not one.")
     audio = load_audio(args.input)
     out = model.reconstruct(audio.samples, fit_steps=args.fit_steps)

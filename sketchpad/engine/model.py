@@ -154,6 +154,10 @@ class SoundModel:
             return 0
         return int(fit.get("steps", 0))
 
+    @property
+    def fit_learning_rate(self) -> float:
+        return float(self.info.get("encode_fit", {}).get("learning_rate", FIT_LEARNING_RATE))
+
     @falls_back_to_cpu
     def encode(self, audio: np.ndarray, progress=None, fit_steps: int | None = None) -> np.ndarray:
         """Audio (frames,) or (frames, channels) float32 at 44.1 kHz ->
@@ -166,6 +170,7 @@ class SoundModel:
         steps = self.fit_steps_for(wave.shape[1]) if fit_steps is None else fit_steps
         if steps and not isinstance(self.vae, MelVAE):
             raise ValueError("only a latent model over the mel fits its latents")
+        rate = self.fit_learning_rate
         step = self.samples_per_latent
         total = self.latent_frames_for(wave.shape[1])
         padded = np.zeros((wave.shape[0], total * step), np.float32)
@@ -177,7 +182,6 @@ class SoundModel:
                 if steps > 0:
                     mel = self.vae.features(x)
                     mean, _ = self.vae.encoder(mel)
-                    rate = float(self.info.get("encode_fit", {}).get("learning_rate", FIT_LEARNING_RATE))
                     on_step = None
                     if progress is not None:
                         def on_step(k, first=first, last=last):
