@@ -180,6 +180,11 @@ def _build_parser() -> argparse.ArgumentParser:
                     help="train only the encoder, its decoder frozen, on the decoder's rendering of "
                     "the posterior mean (no sampling): the latents of files decode closer to them, "
                     "generated latents decode as before")
+    tl.add_argument("--decoder-only", action="store_true",
+                    help="train only the decoder, its encoder frozen: the latent space stays, so "
+                    "the index, generator and directions built on it stay valid")
+    tl.add_argument("--adversarial", type=float, default=0.0, metavar="WEIGHT",
+                    help="add a mel discriminator's loss times this to the decoder's (default off)")
 
     ms = sub.add_parser("build-model-set", help="one coherent model set from a latent model and a "
                         "vocoder: float16 copies, the retrieval index and the prompt generator")
@@ -603,7 +608,13 @@ def latent_train_config(args):
     if not 0.0 <= args.random_eq <= 3.0:
         raise SketchpadError(f"--random-eq must be between 0 and 3 nats, got {args.random_eq}.")
     config.random_eq_nats = args.random_eq
+    if args.encoder_only and args.decoder_only:
+        raise SketchpadError("--encoder-only and --decoder-only exclude each other.")
+    if not 0.0 <= args.adversarial <= 10.0:
+        raise SketchpadError(f"--adversarial must be between 0 and 10, got {args.adversarial}.")
     config.encoder_only = args.encoder_only
+    config.decoder_only = args.decoder_only
+    config.adversarial_weight = args.adversarial
     return config
 
 

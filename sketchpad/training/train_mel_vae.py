@@ -22,8 +22,10 @@ import numpy as np
 import torch
 
 from sketchpad.engine.features import log_mel
-from sketchpad.engine.mel_vae import LOUD_WEIGHT, MelVAE, MelVAEConfig, loudness_weight
+from sketchpad.engine.mel_vae import LOUD_WEIGHT, MEL_CENTRE, MEL_SCALE, MelVAE, MelVAEConfig, loudness_weight
 from sketchpad.training.checkpoint import load_checkpoint, save_checkpoint
+from sketchpad.training.discriminators import (MelDiscriminator, discriminator_loss,
+                                               feature_matching_loss, generator_loss)
 from sketchpad.training.losses import kl_divergence
 from sketchpad.training.schedule import cosine_learning_rate
 
@@ -42,6 +44,10 @@ class MelTrainConfig:
     music_fraction: float = 0.35
     random_eq_nats: float = 0.0  # 0 = off; else the size of a random smooth EQ on each crop
     encoder_only: bool = False  # decoder frozen, posterior means decoded (no sampling)
+    decoder_only: bool = False  # encoder frozen: the latent space, so everything built on it, stays
+    adversarial_weight: float = 0.0  # 0 = off; else a mel discriminator's loss, times this
+    feature_matching_weight: float = 1.0  # of the discriminator's feature maps, inside the above
+    discriminator_learning_rate: float = 2e-4
     bf16: bool = False
     checkpoint_every: int = 500
     log_every: int = 100
@@ -86,12 +92,22 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
     if initial is not None:
         model.load_state_dict({k: v.float() for k, v in initial.state_dict().items()})
     model = model.to(device)
+    if config.encoder_only and config.decoder_only:
+        raise ValueError("encoder_only and decoder_only exclude each other")
     if config.encoder_only:
         model.decoder.requires_grad_(False)
+    if config.decoder_only:
+        model.encoder.requires_grad_(False)
     optimizer = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.learning_rate, betas=(0.9, 0.99),
                                   weight_decay=1e-4)
     rng = np.random.default_rng(config.seed)
     parts = {"mel_vae": (model, optimizer)}
+    judge = None
+    if config.adversarial_weight > 0:
+        judge = MelDiscriminator().to(device)
+        judge_optimizer = torch.optim.AdamW(judge.parameters(), lr=config.discriminator_learning_rate,
+                                            betas=(0.8, 0.99))
+        parts["mel_discriminator"] = (judge, judge_optimizer)
     ckpt = Path(run_dir) / "checkpoint"
     step, history, _ = load_checkpoint(ckpt, parts, rng)
     if not step and start_step:
@@ -127,20 +143,31 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
                                 else logvar.float())
         kl_weight = config.kl_weight * min(1.0, step / max(1, config.kl_warmup_steps))
         loss = loss_weighted + kl_weight * loss_kl
+        judged = ()
+        if judge is not None:
+            loss_judge, loss_fool = adversarial_step(judge, judge_optimizer, mel, estimate.float(),
+                                                     config.feature_matching_weight)
+            loss = loss + config.adversarial_weight * loss_fool
+            judged = (round(loss_judge, 4), round(loss_fool.item(), 4))
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
         optimizer.step()
         step += 1
         history.append([step, round(loss_mel.item(), 5), round(loss_kl.item(), 5),
-                        round(loss_weighted.item(), 5)])
+                        round(loss_weighted.item(), 5), *judged])
         if step % config.log_every == 0 or step == config.steps:
             now = time.perf_counter()
             rate = (step - last_step) / max(1e-9, now - last_time)
             last_step, last_time = step, now
-            recent = np.array(history[-config.log_every:])[:, 1:].mean(axis=0)
+            recent = np.array([row[:4] for row in history[-config.log_every:]])[:, 1:].mean(axis=0)
+            adversarial = ""
+            if judge is not None:
+                judge_loss, fool_loss = np.array([row[4:6] for row in history[-config.log_every:]
+                                                  if len(row) >= 6]).mean(axis=0)
+                adversarial = f"judge {judge_loss:.3f}  fool {fool_loss:.3f}  "
             log(f"step {step}/{config.steps}  mel L1 {recent[0]:.4f}  weighted {recent[2]:.4f}  "
-                f"kl {recent[1]:.3f}  "
+                f"kl {recent[1]:.3f}  {adversarial}"
                 f"lr {lr:.2e}  {rate:.2f} steps/s")
         if step % config.checkpoint_every == 0:
             save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
@@ -148,6 +175,27 @@ def train_mel_vae(bank, run_dir, config: MelTrainConfig, *, log=print, initial=N
             on_step(step, config.steps)
     save_checkpoint(ckpt, parts, step, rng, history, {"training": config.to_dict()})
     return model.cpu().eval()
+
+
+def adversarial_step(judge, judge_optimizer, real: torch.Tensor, decoded: torch.Tensor,
+                     feature_weight: float) -> tuple[float, torch.Tensor]:
+    """One least-squares GAN step on log-mels (B, n_mels, F): the judge learns to tell
+    ``real`` from ``decoded`` (its weights step here), then returns (its loss, the
+    decoder's loss for fooling it plus ``feature_weight`` x feature matching), the
+    latter with a gradient into ``decoded`` only."""
+    real_in = (real - MEL_CENTRE) / MEL_SCALE
+    decoded_in = (decoded - MEL_CENTRE) / MEL_SCALE
+    judge.requires_grad_(True)
+    loss_judge = discriminator_loss([judge(real_in)], [judge(decoded_in.detach())])
+    judge_optimizer.zero_grad(set_to_none=True)
+    loss_judge.backward()
+    judge_optimizer.step()
+    judge.requires_grad_(False)  # the decoder's step below must not train the judge
+    with torch.no_grad():
+        real_out = judge(real_in)
+    decoded_out = judge(decoded_in)
+    loss_fool = generator_loss([decoded_out]) + feature_weight * feature_matching_loss([real_out], [decoded_out])
+    return loss_judge.item(), loss_fool
 
 
 def widen_latent(vae: MelVAE, channels: int, seed: int = 0) -> MelVAE:

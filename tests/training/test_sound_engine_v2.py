@@ -116,6 +116,30 @@ def test_encoder_only_training_leaves_the_decoder_as_it_was(tiny_data, tmp_path)
     assert not torch.equal(start.encoder.head.weight, trained.encoder.head.weight)
 
 
+def test_adversarial_decoder_only_training_keeps_the_latent_space_and_resumes(tiny_data, tmp_path):
+    import torch
+
+    from sketchpad.training.run_vocoder import training_banks
+    from sketchpad.training.train_mel_vae import train_mel_vae
+
+    bank, _ = training_banks(tiny_data, tmp_path / "cache", 0.0, lambda _: None)
+    torch.manual_seed(1)
+    start = MelVAE(TINY_LATENT)
+    lines = []
+    config = MelTrainConfig(steps=2, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
+                            music_fraction=0.0, decoder_only=True, adversarial_weight=0.1,
+                            architecture=TINY_LATENT)
+    trained = train_mel_vae(bank, tmp_path / "run", config, log=lines.append, initial=start)
+    assert all(torch.equal(v, trained.state_dict()[k]) for k, v in start.state_dict().items()
+               if k.startswith("encoder."))
+    assert not torch.equal(start.decoder.head.weight, trained.decoder.head.weight)
+    assert "judge" in lines[-1] and (tmp_path / "run" / "checkpoint" / "mel_discriminator.safetensors").is_file()
+    # the judge resumes with the decoder
+    config.steps = 3
+    train_mel_vae(bank, tmp_path / "run", config, log=lines.append, initial=start)
+    assert any("resuming from step 2" in line for line in lines)
+
+
 def test_missing_vocoder_falls_back_with_a_notice(tiny_data, tmp_path):
     config = MelTrainConfig(steps=1, batch_size=2, segment_samples=8192, log_every=1, warmup_steps=1,
                             music_fraction=0.0, architecture=TINY_LATENT)
@@ -293,6 +317,13 @@ def test_the_latent_models_size_is_chosen_on_the_command_line(capsys):
     assert latent_train_config(_build_parser().parse_args(["train-latent", "--bf16", "off"])).bf16 is False
     assert main(["train-latent", "--width", "0"]) == 2
     assert "--width must be positive" in capsys.readouterr().err
+    adversarial = latent_train_config(_build_parser().parse_args(
+        ["train-latent", "--decoder-only", "--adversarial", "0.1"]))
+    assert adversarial.decoder_only and adversarial.adversarial_weight == 0.1
+    assert main(["train-latent", "--encoder-only", "--decoder-only"]) == 2
+    assert "exclude each other" in capsys.readouterr().err
+    assert main(["train-latent", "--adversarial", "-1"]) == 2
+    assert "--adversarial must be between" in capsys.readouterr().err
 
 
 def test_extra_datasets_join_the_training_bank(tiny_data, tmp_path, timgm):
