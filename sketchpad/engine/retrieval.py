@@ -42,6 +42,7 @@ _WORD_FORMS = {"hihat": "hi hat", "hats": "hat", "kicks": "kick", "snares": "sna
                "bassdrum": "kick", "bd": "kick", "sd": "snare", "keys": "keyboard",
                "synths": "synth", "strings": "string", "pads": "pad", "bells": "bell"}
 CANDIDATES = 24
+BLEND_MEMBERS = 3  # sounds blended into each result
 PITCH_POOL = 400  # closest captions searched for sounds at the asked note
 
 
@@ -227,6 +228,21 @@ class RetrievalEngine:
         weights = np.exp((similarity[top] - similarity[top].max()) / TEMPERATURE) + 1e-6
         return top, weights / weights.sum(), shift
 
+    def _members(self, rng: np.random.Generator, top: np.ndarray, probabilities: np.ndarray) -> list[int]:
+        """Up to BLEND_MEMBERS sounds to blend, drawn by ``probabilities``: the first from all
+        of ``top``, the rest among those recorded at its note. Latents of one instrument at
+        different notes blend into a cluster of partials that sounds like neither (a
+        "nylon guitar" of G#3, E4 and E3 was heard as a piano); unpitched sounds share
+        note -1, so drums blend as before."""
+        first = int(rng.choice(top, p=probabilities))
+        same = np.flatnonzero(self.index.midi_notes[top] == self.index.midi_notes[first])
+        others = same[top[same] != first]
+        k = min(BLEND_MEMBERS - 1, len(others))
+        if k == 0:
+            return [first]
+        p = probabilities[others] / probabilities[others].sum()
+        return [first] + [int(m) for m in rng.choice(top[others], size=k, replace=False, p=p)]
+
     def _blend(self, members: list[int], weights: np.ndarray) -> np.ndarray:
         frames = self.index.offsets[members[0] + 1] - self.index.offsets[members[0]]
         out = np.zeros((1, self.index.latents.shape[0], frames), np.float32)
@@ -252,9 +268,8 @@ class RetrievalEngine:
         latents, neighbours = [], []
         for i in range(count):
             rng = np.random.default_rng([seed, i])
-            k = min(3, len(top))
-            members = list(rng.choice(top, size=k, replace=False, p=probabilities))
-            weights = rng.dirichlet([6.0] + [1.5] * (k - 1))
+            members = self._members(rng, top, probabilities)
+            weights = rng.dirichlet([6.0] + [1.5] * (len(members) - 1)) if len(members) > 1 else np.ones(1)
             z = self._blend(members, weights)
             z = z + variation * 0.15 * rng.standard_normal(z.shape).astype(np.float32)
             latents.append(z)

@@ -114,6 +114,19 @@ def test_missing_note_is_reached_by_transposing(engine, text):
     assert all(s.semitones == 2 for s in sounds)
 
 
+def test_blended_members_share_one_note_without_an_asked_pitch(engine, text):
+    # "piano" names no note: its closest captions are pianos at C4 and C3, which
+    # blended would sound both notes at once.
+    top, probabilities, shift = engine._candidates(engine.scores("piano", text.embed(["piano"])[0]), None)
+    assert shift == 0 and {60, 48} <= set(engine.index.midi_notes[top])
+    for seed in range(12):
+        members = engine._members(np.random.default_rng(seed), top, probabilities)
+        assert len(set(engine.index.midi_notes[members])) == 1 and len(set(members)) == len(members)
+    drums = [i for i, item in enumerate(ITEMS) if item.kind == "drum"]
+    members = engine._members(np.random.default_rng(0), np.array(drums), np.full(len(drums), 0.5))
+    assert sorted(members) == drums  # unpitched sounds blend together as before
+
+
 def test_transpose_moves_a_sine_by_the_interval():
     from sketchpad.audio.edits import transpose
 
