@@ -8,6 +8,8 @@ later gives the finished clip, which replaces the draft wherever it is.
 
 from __future__ import annotations
 
+import threading
+import weakref
 from dataclasses import replace
 
 import numpy as np
@@ -54,7 +56,7 @@ def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
     source = clip.origin.source or clip
     latents = _usable(model, source.latents if source.latents is not None else clip.latents)
     if latents is None:
-        latents = model.encode(clip.samples.mean(axis=1, keepdims=True))
+        latents = _file_latents(model, clip)
     if ctx is not None:
         ctx.check()
     sliders = clip.origin.sliders
@@ -66,6 +68,24 @@ def more_like_clips(engine, clip: Clip, *, count: int, seed: int,
     draft = draft and model.refines
     return _clips_of_sounds(engine, engine.variations(sound, count=count, seed=seed, draft=draft),
                             seed, ctx, draft)
+
+
+_encoded_files: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_encoded_files_lock = threading.Lock()
+
+
+def _file_latents(model, clip: Clip) -> np.ndarray:
+    """The mono latents of a clip that carries none (a file), encoded once per clip and
+    model while the clip lives: asking "More like this" of one file again would
+    otherwise encode it again (with the encode-time fit, 1.3 s for a 30 s loop)."""
+    with _encoded_files_lock:
+        known = _encoded_files.get(clip)
+    if known is not None and known[0]() is model:
+        return known[1]
+    latents = model.encode(clip.samples.mean(axis=1, keepdims=True))
+    with _encoded_files_lock:
+        _encoded_files[clip] = (weakref.ref(model), latents)
+    return latents
 
 
 def _usable(model, latents):

@@ -167,6 +167,23 @@ def test_more_like_this_moves_by_the_asked_amount(engine):
         assert s_var.prompt == base.prompt and np.isfinite(s_var.audio).all()
 
 
+def test_more_like_a_file_encodes_it_once(engine, monkeypatch):
+    from sketchpad.core.clip import make_clip
+    from sketchpad.core.generation import more_like_clips
+
+    calls = []
+    real_encode = engine.model.encode
+    monkeypatch.setattr(engine.model, "encode", lambda audio, **k: calls.append(1) or real_encode(audio, **k))
+    clip = make_clip("loop.wav", np.stack([ITEMS[2].audio] * 2, axis=1), RATE)
+    first = more_like_clips(engine, clip, count=2, seed=4)
+    again = more_like_clips(engine, clip, count=2, seed=4)
+    assert len(calls) == 1
+    np.testing.assert_array_equal(first[0].samples, again[0].samples)
+    other = make_clip("other.wav", np.stack([ITEMS[3].audio] * 2, axis=1), RATE)
+    more_like_clips(engine, other, count=1, seed=4)
+    assert len(calls) == 2
+
+
 def test_generate_command(engine_dir, tmp_path):
     exe = Path(sys.executable).with_name("sketchpad")
     cmd = [str(exe), "generate", "punchy kick", "--count", "3", "--seed", "5",
