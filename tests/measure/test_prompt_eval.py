@@ -24,8 +24,20 @@ def test_prompts_cover_every_category_and_their_notes_parse():
         assert parse_note(prompt) == note, prompt
 
 
+def test_the_judges_protocol_does_not_tell_the_category():
+    spec = pe.judge_spec()
+    for category in pe.MELODIC_PROGRAMS:
+        rows = [row for row in spec if row[0] == category]
+        for column, values in ((4, pe.MELODIC_VELOCITIES), (5, pe.MELODIC_HOLDS)):
+            counts = [sum(row[column] == v for row in rows) for v in values]
+            assert min(counts) > 0 and max(counts) <= 2 * min(counts), category  # every category meets each
+        for program in {row[2] for row in rows}:  # no shared grid of notes for the judge to learn
+            notes = [row[3] for row in rows if row[2] == program]
+            assert len(set(notes)) >= 0.8 * len(notes), (category, program)
+
+
 def test_judge_recognises_held_out_presets_of_distinct_categories(timgm):
-    sounds = pe.render_judge_set(timgm, per_category=12)
+    sounds = pe.render_judge_set(timgm, per_category=24)
     keep = np.isin(sounds.categories, DISTINCT)
     x = pe.feature_matrix([a for a, k in zip(sounds.audio, keep) if k])
     y, groups = sounds.categories[keep], sounds.groups[keep]
