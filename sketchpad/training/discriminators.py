@@ -19,6 +19,16 @@ PERIODS = (2, 3, 5, 7, 11)
 RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))  # (n_fft, hop)
 
 
+def judge_image(layers, out, x: torch.Tensor):
+    """(logits (B, N), feature maps) of a (B, 1, H, W) image through ``layers`` (each
+    followed by a leaky ReLU) and the ``out`` convolution: every member's forward pass."""
+    features = []
+    for layer in layers:
+        x = F.leaky_relu(layer(x), 0.1)
+        features.append(x)
+    return out(x).flatten(1), features
+
+
 class PeriodDiscriminator(nn.Module):
     def __init__(self, period: int, channels=(16, 64, 128, 256)):
         super().__init__()
@@ -36,11 +46,7 @@ class PeriodDiscriminator(nn.Module):
         if t % self.period:
             wave = F.pad(wave, (0, self.period - t % self.period), mode="reflect")
         x = wave.view(b, 1, -1, self.period)
-        features = []
-        for layer in self.layers:
-            x = F.leaky_relu(layer(x), 0.1)
-            features.append(x)
-        return self.out(x).flatten(1), features
+        return judge_image(self.layers, self.out, x)
 
 
 class SpectrogramDiscriminator(nn.Module):
@@ -59,11 +65,7 @@ class SpectrogramDiscriminator(nn.Module):
         window = torch.hann_window(self.n_fft, device=wave.device)
         spec = torch.stft(wave.float(), self.n_fft, self.hop, window=window, return_complex=True)
         x = torch.log1p(spec.abs() * 10.0).unsqueeze(1)  # (B, 1, bins, frames), compressed
-        features = []
-        for layer in self.layers:
-            x = F.leaky_relu(layer(x), 0.1)
-            features.append(x)
-        return self.out(x).flatten(1), features
+        return judge_image(self.layers, self.out, x)
 
 
 class MelDiscriminator(nn.Module):
@@ -85,11 +87,7 @@ class MelDiscriminator(nn.Module):
     def forward(self, mel: torch.Tensor):
         """``mel``: (B, n_mels, F), already centred and scaled as the networks see it."""
         x = mel.unsqueeze(1)
-        features = []
-        for layer in self.layers:
-            x = F.leaky_relu(layer(x), 0.1)
-            features.append(x)
-        return self.out(x).flatten(1), features
+        return judge_image(self.layers, self.out, x)
 
 
 class Discriminators(nn.Module):
